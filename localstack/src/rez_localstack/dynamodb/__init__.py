@@ -1,0 +1,1 @@
+"""DynamoDB for the harness, served by the moto that LocalStack ships."""

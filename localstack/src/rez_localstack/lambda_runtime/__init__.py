@@ -1,0 +1,1 @@
+"""Host-process Lambda runtime: executor (LocalStack side) and bootstrap (function side)."""

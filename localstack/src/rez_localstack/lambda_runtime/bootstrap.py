@@ -1,0 +1,491 @@
+"""The function side of the host-process Lambda runtime: one process per execution environment.
+
+Run as a *script* (``python -I -S bootstrap.py ...``), never imported by the function, and uses the
+standard library only: the function's import path is its own code plus the runtime folder
+(boto3), exactly as on AWS, so a dependency missing from the zip fails with
+``Runtime.ImportModuleError`` here too.
+
+Protocol (LocalStack's ``executor_endpoint.py``): bind 127.0.0.1, import ``_HANDLER``, POST
+``{LOCALSTACK_RUNTIME_ENDPOINT}/status/{LOCALSTACK_RUNTIME_ID}/ready`` (or ``/error``); LocalStack
+POSTs ``/invoke`` with ``invoke-id``, ``invoked-function-arn``, ``payload`` and ``trace-id``; the
+answer is 200 at once, then ``/invocations/<id>/logs`` and ``/response`` or ``/error``.
+
+A timed-out handler cannot be stopped inside Python, so, as AWS resets the sandbox, the process
+re-executes itself (same PID, same port) and initialises again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import importlib
+import io
+import json
+import logging
+import os
+import queue
+import resource
+import signal
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_PROCESS_START = time.monotonic()
+
+
+# ---------------------------------------------------------------- process lifetime
+
+
+def _watch_lifeline(fd: int) -> None:
+    """Exit with the whole process group when the executor's end of the pipe closes.
+
+    The pipe closes when LocalStack dies for any reason (even SIGKILL), which PR_SET_PDEATHSIG
+    cannot promise: it fires when the parent *thread* exits, and LocalStack spawns from pools.
+    """
+
+    def watch() -> None:
+        try:
+            while os.read(fd, 1):
+                pass
+        except OSError:
+            pass
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+# ---------------------------------------------------------------- output capture
+
+
+class _Capture(io.TextIOBase):
+    """Stands in for stdout and stderr: keeps the text for the invocation's log, echoes it."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self._chunks: list[str] = []
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._chunks.append(text)
+        try:
+            self._real.write(text)
+            self._real.flush()
+        except (OSError, ValueError):
+            pass
+        return len(text)
+
+    def take(self) -> str:
+        with self._lock:
+            text, self._chunks = "".join(self._chunks), []
+        return text
+
+    def flush(self) -> None:
+        pass
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return int(self._real.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+class _RequestIdFilter(logging.Filter):
+    """Adds ``aws_request_id`` to each record, as the AWS runtime's LambdaLoggerFilter does."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def _setup_logging(capture: _Capture) -> _RequestIdFilter:
+    """A root handler shaped like AWS's, so ``logging.basicConfig()`` is a no-op here too."""
+    logging.Formatter.converter = time.gmtime
+    handler = logging.StreamHandler(capture)
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    handler.terminator = ""
+    request_filter = _RequestIdFilter()
+    handler.addFilter(request_filter)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+    return request_filter
+
+
+# ---------------------------------------------------------------- talking to LocalStack
+
+
+class _LocalStack:
+    """Keep-alive HTTP client for the executor endpoint of this environment."""
+
+    def __init__(self, endpoint: str, runtime_id: str) -> None:
+        url = urllib.parse.urlsplit(endpoint)
+        self._host = url.hostname or "127.0.0.1"
+        self._port = url.port or 80
+        self._prefix = url.path.rstrip("/")
+        self._runtime_id = runtime_id
+        self._lock = threading.Lock()
+        self._conn: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, body: bytes) -> int:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._conn is None:
+                        self._conn = http.client.HTTPConnection(self._host, self._port, timeout=30)
+                    self._conn.request(
+                        "POST", self._prefix + path, body, {"Content-Type": "application/json"}
+                    )
+                    response = self._conn.getresponse()
+                    response.read()
+                    return response.status
+                except (OSError, http.client.HTTPException):
+                    if self._conn is not None:
+                        self._conn.close()
+                    self._conn = None
+                    if attempt == 2:
+                        raise
+        return 0
+
+    def status(self, kind: str, body: dict[str, Any] | None = None) -> None:
+        self.post(f"/status/{self._runtime_id}/{kind}", json.dumps(body or {}).encode())
+
+    def result(self, request_id: str, kind: str, body: bytes) -> None:
+        self.post(f"/invocations/{request_id}/{kind}", body)
+
+
+# ---------------------------------------------------------------- the handler
+
+
+class _InitError(Exception):
+    """Init failed; carries the AWS-shaped error body."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(body["errorMessage"])
+        self.body = body
+
+
+def _error_body(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "requestId": "",
+        "stackTrace": traceback.format_list(frames),
+    }
+
+
+def _load_handler(spec: str) -> Any:
+    """Import ``module.function`` as the AWS Python runtime does, with its error types."""
+    try:
+        module_name, function_name = spec.rsplit(".", 1)
+    except ValueError as exc:
+        raise _InitError(
+            {
+                "errorMessage": f"Bad handler '{spec}': {exc}",
+                "errorType": "Runtime.MalformedHandlerName",
+                "requestId": "",
+                "stackTrace": [],
+            }
+        ) from None
+    module_name = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise _InitError(
+            {
+                "errorMessage": f"Unable to import module '{module_name}': {exc}",
+                "errorType": "Runtime.ImportModuleError",
+                "requestId": "",
+                "stackTrace": [],
+            }
+        ) from None
+    except SyntaxError as exc:
+        raise _InitError(
+            {
+                "errorMessage": f"Syntax error in module '{module_name}': {exc}",
+                "errorType": "Runtime.UserCodeSyntaxError",
+                "requestId": "",
+                "stackTrace": [],
+            }
+        ) from None
+    except Exception as exc:
+        raise _InitError(_error_body(exc)) from None
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise _InitError(
+            {
+                "errorMessage": f"Handler '{function_name}' missing on module '{module_name}'",
+                "errorType": "Runtime.HandlerNotFound",
+                "requestId": "",
+                "stackTrace": [],
+            }
+        )
+    return handler
+
+
+class LambdaContext:
+    """The ``context`` argument, with the attributes and method of the AWS Python runtime's."""
+
+    def __init__(self, request_id: str, invoked_arn: str, deadline: float) -> None:
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+    def __repr__(self) -> str:
+        return f"LambdaContext([aws_request_id={self.aws_request_id}])"
+
+
+def _now_iso() -> str:
+    now = datetime.datetime.now(datetime.timezone.utc)  # noqa: UP017 (3.9+)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+# ---------------------------------------------------------------- the runtime
+
+
+class Runtime:
+    """Serves one environment: init once, then invocations one at a time."""
+
+    def __init__(self, server: ThreadingHTTPServer, reinit: bool) -> None:
+        self.server = server
+        self.reinit = reinit
+        self.localstack = _LocalStack(
+            os.environ["LOCALSTACK_RUNTIME_ENDPOINT"], os.environ["LOCALSTACK_RUNTIME_ID"]
+        )
+        self.timeout = float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3)
+        self.memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invocations: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.capture = _Capture(sys.__stdout__)
+        sys.stdout = self.capture
+        sys.stderr = self.capture
+        self.request_filter = _setup_logging(self.capture)
+        self.handler: Any = None
+        self.init_error: dict[str, Any] | None = None
+        self.init_ms: float | None = None
+        self._claim_lock = threading.Lock()
+        self._finished: set[str] = set()
+
+    def init(self) -> None:
+        try:
+            self.handler = _load_handler(os.environ.get("_HANDLER", ""))
+        except _InitError as exc:
+            self.init_error = exc.body
+            print(f"[ERROR] {exc.body['errorType']}: {exc.body['errorMessage']}")
+        self.init_ms = (time.monotonic() - _PROCESS_START) * 1000
+        if self.reinit:
+            return  # LocalStack already counts this environment as started
+        if self.init_error is not None:
+            self.localstack.status("error", self.init_error)
+        else:
+            self.localstack.status("ready")
+
+    def _claim(self, request_id: str) -> bool:
+        """Exactly one of (handler finished, timeout fired) reports an invocation."""
+        with self._claim_lock:
+            if request_id in self._finished:
+                return False
+            self._finished.add(request_id)
+            return True
+
+    def _report_line(self, request_id: str, duration_ms: float) -> str:
+        max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        line = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {self.memory} MB\t"
+            f"Max Memory Used: {max_rss_mb} MB"
+        )
+        if self.init_ms is not None:
+            line += f"\tInit Duration: {self.init_ms:.2f} ms"
+            self.init_ms = None
+        return line + "\n"
+
+    def _send(self, request_id: str, logs: str, kind: str, body: bytes) -> None:
+        self.localstack.result(request_id, "logs", json.dumps({"logs": logs}).encode())
+        self.localstack.result(request_id, kind, body)
+
+    def invoke(self, invocation: dict[str, Any]) -> None:
+        request_id = invocation["invoke-id"]
+        trace_id = invocation.get("trace-id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        preamble = self.capture.take()  # init output belongs before the first START
+        start_line = f"START RequestId: {request_id} Version: {self.version}\n"
+        started = time.monotonic()
+        deadline = time.time() + self.timeout
+        timer = threading.Timer(
+            self.timeout, self._on_timeout, args=(request_id, preamble + start_line, started)
+        )
+        timer.daemon = True
+        timer.start()
+        self.request_filter.request_id = request_id
+        kind, body = "response", b"null"
+        try:
+            if self.init_error is not None:
+                kind, body = "error", json.dumps(self.init_error).encode()
+            else:
+                event = json.loads(invocation.get("payload") or "null")
+                context = LambdaContext(request_id, invocation["invoked-function-arn"], deadline)
+                result = self.handler(event, context)
+                try:
+                    body = json.dumps(result).encode()
+                except (TypeError, ValueError) as exc:
+                    kind = "error"
+                    body = json.dumps(
+                        {
+                            "errorMessage": f"Unable to marshal response: {exc}",
+                            "errorType": "Runtime.MarshalError",
+                            "requestId": request_id,
+                            "stackTrace": [],
+                        }
+                    ).encode()
+        except Exception as exc:
+            error = _error_body(exc)
+            error["requestId"] = request_id
+            print(
+                f"[ERROR] {error['errorType']}: {error['errorMessage']}\n"
+                + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            )
+            kind, body = "error", json.dumps(error).encode()
+        timer.cancel()
+        if not self._claim(request_id):
+            return  # the timeout already answered; the process is being replaced
+        duration = (time.monotonic() - started) * 1000
+        logs = (
+            preamble
+            + start_line
+            + self.capture.take()
+            + f"END RequestId: {request_id}\n"
+            + self._report_line(request_id, duration)
+        )
+        self._send(request_id, logs, kind, body)
+
+    def _on_timeout(self, request_id: str, head: str, started: float) -> None:
+        if not self._claim(request_id):
+            return
+        message = f"{_now_iso()} {request_id} Task timed out after {self.timeout:.2f} seconds"
+        duration = (time.monotonic() - started) * 1000
+        logs = (
+            head
+            + self.capture.take()
+            + message
+            + "\n"
+            + f"END RequestId: {request_id}\n"
+            + self._report_line(request_id, duration)
+        )
+        # Refuse new invokes before answering: LocalStack retries a refused connection, and
+        # the re-executed process (same port) takes them.
+        self.server.socket.close()
+        self._send(
+            request_id,
+            logs,
+            "error",
+            json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"}).encode(),
+        )
+        _reexec(self.server.server_address[1])
+
+    def loop(self) -> None:
+        while True:
+            self.invoke(self.invocations.get())
+
+
+def _reexec(port: int) -> None:
+    """Replace this process with a fresh runtime on the same port (the AWS sandbox reset)."""
+    args = [sys.executable, "-I", "-S", os.path.abspath(__file__), "--port", str(port), "--reinit"]
+    lifeline = os.environ.get("_REZ_LIFELINE_FD")
+    if lifeline:
+        os.set_inheritable(int(lifeline), True)
+        args += ["--lifeline-fd", lifeline]
+    sys.__stdout__.flush()  # type: ignore[union-attr]
+    os.execv(sys.executable, args)
+
+
+class _InvokeHandler(BaseHTTPRequestHandler):
+    runtime: Runtime
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if self.path.rstrip("/") != "/invoke":
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.runtime.invocations.put(json.loads(body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _parse_args(argv: list[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    it = iter(argv)
+    for arg in it:
+        if arg == "--reinit":
+            options["reinit"] = "1"
+        elif arg.startswith("--"):
+            options[arg[2:]] = next(it)
+    return options
+
+
+def main() -> None:
+    options = _parse_args(sys.argv[1:])
+    if "lifeline-fd" in options:
+        os.environ["_REZ_LIFELINE_FD"] = options["lifeline-fd"]
+        _watch_lifeline(int(options["lifeline-fd"]))
+    # The function's import path: its code first, then what the Lambda runtime provides.
+    task_root = os.environ["LAMBDA_TASK_ROOT"]
+    runtime_dir = os.environ.get("LAMBDA_RUNTIME_DIR", "")
+    sys.path[:0] = [p for p in (task_root, runtime_dir) if p]
+    os.chdir(task_root)
+    server = ThreadingHTTPServer(("127.0.0.1", int(options.get("port", "0"))), _InvokeHandler)
+    server.daemon_threads = True
+    if "port-fd" in options:
+        fd = int(options["port-fd"])
+        os.write(fd, f"{server.server_address[1]}\n".encode())
+        os.close(fd)
+    runtime = Runtime(server, reinit="reinit" in options)
+    _InvokeHandler.runtime = runtime
+    threading.Thread(target=server.serve_forever, name="invoke-server", daemon=True).start()
+    runtime.init()
+    runtime.loop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""LocalStack plugin factories: tiny stubs that import their implementation lazily.
+
+They follow LocalStack's own style (``localstack/services/providers.py`` and
+``localstack/services/lambda_/invocation/plugins.py``): the module is imported when LocalStack
+scans its entry points, so it must stay cheap; the real code loads only when the plugin is chosen.
+Entry points are declared in ``pyproject.toml``.
+"""
+
+from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
+
+from localstack.services.plugins import Service, aws_provider
+
+from rez_localstack.settings import DYNAMODB_PROVIDER_NAME, LAMBDA_EXECUTOR_NAME
+
+
+@aws_provider(api="dynamodb", name=DYNAMODB_PROVIDER_NAME)
+def dynamodb_rez_moto() -> Service:
+    """DynamoDB from moto: LocalStack's default provider needs a jar it cannot download here."""
+    from localstack.services.moto import MotoFallbackDispatcher
+
+    from rez_localstack.dynamodb.provider import MotoDynamoDBProvider
+
+    return Service.for_provider(MotoDynamoDBProvider(), dispatch_table_factory=MotoFallbackDispatcher)
+
+
+class HostProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):  # type: ignore[misc]
+    """Runs Lambda functions as child processes on 127.0.0.1 instead of Docker containers."""
+
+    name = LAMBDA_EXECUTOR_NAME
+
+    def load(self, *args: object, **kwargs: object) -> type:
+        from rez_localstack.lambda_runtime.executor import HostProcessRuntimeExecutor
+
+        return HostProcessRuntimeExecutor

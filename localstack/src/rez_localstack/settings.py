@@ -1,0 +1,92 @@
+"""Every environment variable the harness reads or gives LocalStack, in one place.
+
+Later plugins add their LocalStack settings to ``LOCALSTACK_SETTINGS`` (static values) or to
+``localstack_env`` (values that depend on the port or the state folder).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rez_localstack.lambda_runtime.runtime_folder import RUNTIME_PATH_ENV
+
+#: Name of the DynamoDB provider plugin: ``PROVIDER_OVERRIDE_DYNAMODB=rez_moto``.
+DYNAMODB_PROVIDER_NAME = "rez_moto"
+#: Name of the Lambda runtime executor plugin: ``LAMBDA_RUNTIME_EXECUTOR=rez_host``.
+LAMBDA_EXECUTOR_NAME = "rez_host"
+
+# ------------------------------------------------------------------ what the launcher reads
+#: Port of the LocalStack gateway (127.0.0.1 only).
+PORT_ENV = "LOCALSTACK_PORT"
+DEFAULT_PORT = 4566
+#: A LocalStack someone already runs: ``up`` only checks its health and starts nothing.
+ENDPOINT_ENV = "LOCALSTACK_ENDPOINT"
+#: Port of the mock ntfy server.
+NTFY_PORT_ENV = "MOCK_NTFY_PORT"
+DEFAULT_NTFY_PORT = 8090
+#: Where state and logs go (default: ``localstack/.state``).
+STATE_DIR_ENV = "LOCALSTACK_STATE_DIR"
+#: Seconds ``up`` waits for LocalStack to answer its health check.
+START_TIMEOUT_ENV = "LOCALSTACK_START_TIMEOUT"
+DEFAULT_START_TIMEOUT = 90.0
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+# ------------------------------------------------------------------ what LocalStack is given
+#: Static LocalStack settings. Add new ones here, with a comment saying why.
+LOCALSTACK_SETTINGS: dict[str, str] = {
+    # Our plugins (entry points in pyproject.toml).
+    "PROVIDER_OVERRIDE_DYNAMODB": DYNAMODB_PROVIDER_NAME,
+    "LAMBDA_RUNTIME_EXECUTOR": LAMBDA_EXECUTOR_NAME,
+    # No network beyond loopback, no outbound calls.
+    "DNS_ADDRESS": "0",  # no DNS server
+    "DISABLE_EVENTS": "1",  # no analytics / event reporting
+    "SKIP_SSL_CERT_DOWNLOAD": "1",  # no certificate download
+    "SKIP_INFRA_DOWNLOADS": "1",
+    # Queue URLs as http://127.0.0.1:<port>/<account>/<queue>: no DNS name needed.
+    "SQS_ENDPOINT_STRATEGY": "off",
+    # Lambda environments stay warm for 10 minutes (LocalStack's default), as on AWS.
+    "LAMBDA_KEEPALIVE_MS": "600000",
+    # Later issues: CloudFormation strictness about resource types without a provider, e.g.
+    # "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "0",
+}
+
+
+def localstack_env(port: int, state_dir: Path, runtime_dir: Path) -> dict[str, str]:
+    """The complete environment LocalStack starts with: ours, never the caller's LOCALSTACK_*."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        # LocalStack treats LOCALSTACK_* and PROVIDER_OVERRIDE_* as its own config; ours
+        # (LOCALSTACK_PORT, LOCALSTACK_ENDPOINT...) must not leak into it.
+        if not k.startswith(("LOCALSTACK_", "PROVIDER_OVERRIDE_", "AWS_"))
+        and k not in ("GATEWAY_LISTEN", "SERVICES", "DEBUG", "LS_LOG", "TMPDIR")
+    }
+    tmp = state_dir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {
+        **inherited,
+        **LOCALSTACK_SETTINGS,
+        "GATEWAY_LISTEN": f"127.0.0.1:{port}",
+        "LOCALSTACK_HOST": f"127.0.0.1:{port}",
+        "FILESYSTEM_ROOT": str(state_dir / "filesystem"),
+        # Lambda code is unzipped under the temp dir: keep it per harness and cleaned with it.
+        "TMPDIR": str(tmp),
+        RUNTIME_PATH_ENV: str(runtime_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def state_root() -> Path:
+    return Path(os.environ.get(STATE_DIR_ENV) or PROJECT_DIR / ".state")
