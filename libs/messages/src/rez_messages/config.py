@@ -1,0 +1,119 @@
+"""Environment variables of the message flow: one reader per variable, each failing precisely.
+
+Read these once per cold start (services cache the result in their `bootstrap`); an explicit
+argument always wins over the environment. Names are listed in docs/contracts.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+
+from rez_messages.exceptions import ConfigurationError
+
+__all__ = [
+    "DEFAULT_RETENTION_DAYS",
+    "ENV_MAX_RECEIVE_COUNT",
+    "ENV_MESSAGES_TABLE",
+    "ENV_MESSAGE_RETENTION_DAYS",
+    "ENV_NOTIFIER_FUNCTION_NAME",
+    "ENV_STAGE",
+    "ENV_TOPIC_ARN",
+    "STAGES",
+    "max_receive_count",
+    "messages_table",
+    "notifier_function_name",
+    "retention",
+    "stage",
+    "topic_arn",
+]
+
+ENV_STAGE = "STAGE"
+ENV_MESSAGES_TABLE = "MESSAGES_TABLE"
+ENV_TOPIC_ARN = "TOPIC_ARN"
+ENV_NOTIFIER_FUNCTION_NAME = "NOTIFIER_FUNCTION_NAME"
+ENV_MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
+ENV_MESSAGE_RETENTION_DAYS = "MESSAGE_RETENTION_DAYS"
+
+STAGES = ("dev", "stage", "prod")
+DEFAULT_RETENTION_DAYS = 30
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+_FUNCTION_NAME = re.compile(
+    r"^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$"
+)
+
+
+def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name)
+    return None if value is None else value.strip()
+
+
+def _required(name: str, environ: Mapping[str, str] | None) -> str:
+    value = _raw(name, environ)
+    if not value:
+        raise ConfigurationError(name, "is not set" if value is None else "is empty")
+    return value
+
+
+def _matching(
+    name: str, pattern: re.Pattern[str], what: str, environ: Mapping[str, str] | None
+) -> str:
+    value = _required(name, environ)
+    if not pattern.fullmatch(value):
+        raise ConfigurationError(name, f"{value!r} is not {what}")
+    return value
+
+
+def _positive_int(name: str, environ: Mapping[str, str] | None, default: int | None = None) -> int:
+    value = _raw(name, environ)
+    if not value:
+        if default is None:
+            raise ConfigurationError(name, "is not set" if value is None else "is empty")
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigurationError(name, f"{value!r} is not an integer") from None
+    if number < 1:
+        raise ConfigurationError(name, f"must be at least 1, got {number}")
+    return number
+
+
+def stage(environ: Mapping[str, str] | None = None) -> str:
+    """`STAGE`: dev, stage or prod (required)."""
+    value = _required(ENV_STAGE, environ)
+    if value not in STAGES:
+        raise ConfigurationError(ENV_STAGE, f"{value!r} is not one of {', '.join(STAGES)}")
+    return value
+
+
+def messages_table(environ: Mapping[str, str] | None = None) -> str:
+    """`MESSAGES_TABLE`: the messages table name (required)."""
+    return _matching(ENV_MESSAGES_TABLE, _TABLE_NAME, "a DynamoDB table name", environ)
+
+
+def topic_arn(environ: Mapping[str, str] | None = None) -> str:
+    """`TOPIC_ARN`: the messages topic (required by producers)."""
+    return _matching(ENV_TOPIC_ARN, _TOPIC_ARN, "an SNS topic ARN", environ)
+
+
+def notifier_function_name(environ: Mapping[str, str] | None = None) -> str:
+    """`NOTIFIER_FUNCTION_NAME`: the notifier function name or ARN (required by the processor)."""
+    return _matching(
+        ENV_NOTIFIER_FUNCTION_NAME, _FUNCTION_NAME, "a Lambda function name or ARN", environ
+    )
+
+
+def max_receive_count(environ: Mapping[str, str] | None = None) -> int:
+    """`MAX_RECEIVE_COUNT`: the queue's redrive maxReceiveCount (required by the processor)."""
+    return _positive_int(ENV_MAX_RECEIVE_COUNT, environ)
+
+
+def retention(environ: Mapping[str, str] | None = None) -> timedelta:
+    """`MESSAGE_RETENTION_DAYS`: how long a record lives before its TTL (default 30 days)."""
+    return timedelta(
+        days=_positive_int(ENV_MESSAGE_RETENTION_DAYS, environ, DEFAULT_RETENTION_DAYS)
+    )

@@ -1,0 +1,105 @@
+"""Domain errors of the rez_agent message: each says what was wrong, so callers answer precisely."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "IdempotencyConflictError",
+    "InvalidCursorError",
+    "InvalidDeliveryError",
+    "InvalidPayloadError",
+    "InvalidStatusTransitionError",
+    "MessageAlreadyExistsError",
+    "MessageError",
+    "MessageNotFoundError",
+    "StatusConflictError",
+]
+
+
+class MessageError(Exception):
+    """Base of every rez_messages error, so a handler can map the whole family at once."""
+
+
+class InvalidPayloadError(MessageError, ValueError):
+    """A payload field is out of its bounds; `field` names it (for a 400 answer)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InvalidStatusTransitionError(MessageError):
+    """The status machine refuses `current → target` (created → processing → completed | failed)."""
+
+    def __init__(self, message_id: str, current: str, target: str) -> None:
+        super().__init__(f"message {message_id}: status {current!r} cannot become {target!r}")
+        self.message_id = message_id
+        self.current = current
+        self.target = target
+
+
+class StatusConflictError(InvalidStatusTransitionError):
+    """A conditional status write lost: the stored record was not in a state that allows it.
+
+    Raised by repositories. `current` and `attempts` are the stored values, so a consumer can tell a
+    duplicate delivery (already processing/completed) from a real conflict.
+    """
+
+    def __init__(self, message_id: str, current: str, target: str, attempts: int) -> None:
+        super().__init__(message_id, current, target)
+        self.attempts = attempts
+
+
+class MessageNotFoundError(MessageError, LookupError):
+    """No message with this id is stored."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"message {message_id} not found")
+        self.message_id = message_id
+
+
+class MessageAlreadyExistsError(MessageError):
+    """A create found a record with the same message_id (the write was conditional)."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"message {message_id} already exists")
+        self.message_id = message_id
+
+
+class IdempotencyConflictError(MessageError):
+    """An idempotency key was reused with a different payload than the message it created."""
+
+    def __init__(self, idempotency_key: str, message_id: str) -> None:
+        super().__init__(
+            f"idempotency key {idempotency_key!r} was already used for message {message_id} "
+            "with a different payload"
+        )
+        self.idempotency_key = idempotency_key
+        self.message_id = message_id
+
+
+class InvalidCursorError(MessageError, ValueError):
+    """A pagination cursor that this library did not issue (or that was altered)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invalid cursor: {reason}")
+        self.reason = reason
+
+
+class InvalidDeliveryError(MessageError, ValueError):
+    """An SQS record that does not carry a message: the reason, and the raw body's size in bytes."""
+
+    def __init__(self, reason: str, body_size: int) -> None:
+        super().__init__(f"invalid delivery: {reason} (body of {body_size} bytes)")
+        self.reason = reason
+        self.body_size = body_size
+
+
+class ConfigurationError(MessageError, RuntimeError):
+    """An environment variable is missing or malformed; `variable` names it."""
+
+    def __init__(self, variable: str, reason: str) -> None:
+        super().__init__(f"environment variable {variable}: {reason}")
+        self.variable = variable
+        self.reason = reason

@@ -1,0 +1,288 @@
+"""The message record and its status machine. Pure: no AWS, no I/O, no clock of its own.
+
+Status machine::
+
+    created ──▶ processing ──▶ completed
+       │             └───────▶ failed
+       └───────────────────────▶ failed   (never published: the creator records why)
+
+Any other change (including leaving `completed` or `failed`) is refused with
+`InvalidStatusTransitionError`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from rez_messages.exceptions import InvalidPayloadError, InvalidStatusTransitionError
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "MAX_BODY_BYTES",
+    "MAX_TAGS",
+    "MAX_TITLE_CHARS",
+    "PRIORITY_NAMES",
+    "Message",
+    "MessageStatus",
+    "MessageType",
+    "Payload",
+    "format_timestamp",
+    "new_message",
+    "parse_priority",
+    "parse_timestamp",
+    "sources_of",
+]
+
+MAX_BODY_BYTES = 4096
+MAX_TITLE_CHARS = 250
+MAX_TAGS = 10
+DEFAULT_PRIORITY = 3
+#: ntfy's priority names (https://docs.ntfy.sh/publish/#message-priority); `urgent` is `max`.
+PRIORITY_NAMES: dict[str, int] = {
+    "min": 1,
+    "low": 2,
+    "default": 3,
+    "high": 4,
+    "max": 5,
+    "urgent": 5,
+}
+
+
+class MessageStatus(StrEnum):
+    """Where a message is in its life; stored as the GSI partition key `status`."""
+
+    CREATED = "created"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class MessageType(StrEnum):
+    """Who asked for the message: the schedule or a person through the API."""
+
+    SCHEDULED_HELLO = "scheduled_hello"
+    MANUAL = "manual"
+
+
+ALLOWED_TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
+    MessageStatus.CREATED: frozenset({MessageStatus.PROCESSING, MessageStatus.FAILED}),
+    MessageStatus.PROCESSING: frozenset({MessageStatus.COMPLETED, MessageStatus.FAILED}),
+    MessageStatus.COMPLETED: frozenset(),
+    MessageStatus.FAILED: frozenset(),
+}
+
+
+def sources_of(target: MessageStatus) -> frozenset[MessageStatus]:
+    """The statuses from which `target` may be reached (what a conditional write must require)."""
+    return frozenset(src for src, targets in ALLOWED_TRANSITIONS.items() if target in targets)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with microseconds and `Z`: fixed width, so strings sort like times."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Inverse of `format_timestamp` (accepts any ISO-8601 string with an offset or `Z`)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no timezone")
+    return moment.astimezone(UTC)
+
+
+def parse_priority(value: object) -> int:
+    """An ntfy priority 1-5 from an int, a digit string or a name (min ... max, urgent)."""
+    if isinstance(value, bool):
+        raise InvalidPayloadError(
+            "priority", "must be 1-5 or one of min/low/default/high/max/urgent"
+        )
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if text in PRIORITY_NAMES:
+            return PRIORITY_NAMES[text]
+        if not text.isdigit():
+            raise InvalidPayloadError(
+                "priority", f"unknown name {value!r}; use 1-5 or min/low/default/high/max/urgent"
+            )
+        number = int(text)
+    else:
+        raise InvalidPayloadError(
+            "priority", f"must be an integer or a name, got {type(value).__name__}"
+        )
+    if not 1 <= number <= 5:
+        raise InvalidPayloadError("priority", f"must be between 1 and 5, got {number}")
+    return number
+
+
+def _validate_body(body: object) -> str:
+    if not isinstance(body, str):
+        raise InvalidPayloadError("body", f"must be a string, got {type(body).__name__}")
+    size = len(body.encode("utf-8", errors="surrogatepass"))
+    if size == 0:
+        raise InvalidPayloadError("body", "must not be empty")
+    if size > MAX_BODY_BYTES:
+        raise InvalidPayloadError("body", f"must be at most {MAX_BODY_BYTES} bytes, got {size}")
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidPayloadError("body", "is not valid UTF-8 (lone surrogate)") from error
+    return body
+
+
+def _validate_title(title: object) -> str | None:
+    if title is None:
+        return None
+    if not isinstance(title, str):
+        raise InvalidPayloadError("title", f"must be a string, got {type(title).__name__}")
+    if len(title) > MAX_TITLE_CHARS:
+        raise InvalidPayloadError(
+            "title", f"must be at most {MAX_TITLE_CHARS} characters, got {len(title)}"
+        )
+    return title or None
+
+
+def _validate_tags(tags: object) -> tuple[str, ...]:
+    if tags is None:
+        return ()
+    if isinstance(tags, str) or not isinstance(tags, Iterable):
+        raise InvalidPayloadError("tags", "must be a list of strings")
+    result = tuple(tags)
+    if len(result) > MAX_TAGS:
+        raise InvalidPayloadError("tags", f"must hold at most {MAX_TAGS} tags, got {len(result)}")
+    for index, tag in enumerate(result):
+        if not isinstance(tag, str) or not tag.strip():
+            raise InvalidPayloadError("tags", f"tag {index} must be a non-empty string")
+        if "," in tag:
+            raise InvalidPayloadError(
+                "tags", f"tag {index} must not contain a comma (ntfy separator)"
+            )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """What the notification says. Build it with `Payload.create`, which validates every field."""
+
+    body: str
+    title: str | None = None
+    priority: int = DEFAULT_PRIORITY
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def create(
+        cls,
+        body: object,
+        title: object = None,
+        priority: object = None,
+        tags: object = None,
+    ) -> Payload:
+        """Validate raw input (from JSON, an event, the environment) into a payload."""
+        return cls(
+            body=_validate_body(body),
+            title=_validate_title(title),
+            priority=DEFAULT_PRIORITY if priority is None else parse_priority(priority),
+            tags=_validate_tags(tags),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message record (DESIGN §3). Immutable: status changes return a new `Message`."""
+
+    message_id: str
+    correlation_id: str
+    message_type: MessageType
+    payload: Payload
+    status: MessageStatus
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    stage: str
+    expires_at: int
+    attempts: int = 0
+    notification_id: str | None = None
+    error: str | None = None
+
+    def can_become(self, target: MessageStatus) -> bool:
+        """Whether the status machine allows moving this message to `target`."""
+        return target in ALLOWED_TRANSITIONS[self.status]
+
+    def transition_to(
+        self,
+        target: MessageStatus,
+        *,
+        now: datetime,
+        error: str | None = None,
+        notification_id: str | None = None,
+    ) -> Message:
+        """The message after a status change; refuses changes the machine does not allow.
+
+        Entering `processing` counts an attempt; `failed` records `error`; `completed` records
+        `notification_id`.
+        """
+        if not self.can_become(target):
+            raise InvalidStatusTransitionError(self.message_id, self.status, target)
+        return self._moved(target, now=now, error=error, notification_id=notification_id)
+
+    def _moved(
+        self,
+        target: MessageStatus,
+        *,
+        now: datetime,
+        error: str | None,
+        notification_id: str | None,
+    ) -> Message:
+        return replace(
+            self,
+            status=target,
+            updated_at=now,
+            attempts=self.attempts + 1 if target is MessageStatus.PROCESSING else self.attempts,
+            error=error if target is MessageStatus.FAILED else self.error,
+            notification_id=(
+                notification_id if target is MessageStatus.COMPLETED else self.notification_id
+            ),
+        )
+
+    def retried(self, *, now: datetime) -> Message:
+        """The message when a new attempt takes over a stuck `processing` (counts one attempt)."""
+        if self.status is not MessageStatus.PROCESSING:
+            raise InvalidStatusTransitionError(
+                self.message_id, self.status, MessageStatus.PROCESSING
+            )
+        return replace(self, updated_at=now, attempts=self.attempts + 1)
+
+
+def new_message(
+    *,
+    message_type: MessageType,
+    payload: Payload,
+    created_by: str,
+    stage: str,
+    correlation_id: str,
+    now: datetime,
+    retention: timedelta,
+    message_id: str | None = None,
+) -> Message:
+    """A fresh `created` message; `expires_at` (epoch seconds, the TTL) is now + retention."""
+    if not created_by:
+        raise InvalidPayloadError("created_by", "must not be empty")
+    return Message(
+        message_id=message_id or str(uuid.uuid4()),
+        correlation_id=correlation_id,
+        message_type=MessageType(message_type),
+        payload=payload,
+        status=MessageStatus.CREATED,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        stage=stage,
+        expires_at=int((now + retention).timestamp()),
+    )

@@ -1,0 +1,243 @@
+"""The wire format between message producers (scheduler, web-api) and the processor.
+
+Producer side: `SNSMessagePublisher` publishes `{"message_id": ...}` with the message attributes
+`correlation_id`, `message_type` and `trace_context` (X-Ray header `Root=…;Parent=…;Sampled=…`).
+Consumer side: `parse_delivery` reads one SQS record, whether the subscription uses raw delivery
+(attributes are SQS `messageAttributes`) or not (the body is an SNS envelope holding both).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from rez_messages.exceptions import InvalidDeliveryError
+from rez_messages.model import Message
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+else:
+    SNSClient = Any
+
+__all__ = [
+    "ATTR_CORRELATION_ID",
+    "ATTR_MESSAGE_TYPE",
+    "ATTR_TRACE_CONTEXT",
+    "Delivery",
+    "InMemoryPublisher",
+    "MessagePublisher",
+    "SNSMessagePublisher",
+    "message_attributes",
+    "parse_delivery",
+]
+
+ATTR_CORRELATION_ID = "correlation_id"
+ATTR_MESSAGE_TYPE = "message_type"
+ATTR_TRACE_CONTEXT = "trace_context"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_MAX_TRACE_CONTEXT = 256
+
+TraceContextSource = Callable[[], str | None]
+
+
+def current_trace_context() -> str | None:
+    """The active span's X-Ray style header, from rez_telemetry when it can tell (else None)."""
+    try:  # imported when used: telemetry loads its tracing lazily
+        correlation = importlib.import_module("rez_telemetry.correlation")
+    except ImportError:
+        return None
+    attributes = getattr(correlation, "sns_message_attributes", None)
+    if attributes is None:
+        return None
+    value = attributes().get(ATTR_TRACE_CONTEXT)
+    if isinstance(value, Mapping):
+        text = value.get("StringValue")
+        return text if isinstance(text, str) and text else None
+    return None
+
+
+def message_attributes(message: Message, trace_context: str | None) -> dict[str, Any]:
+    """The SNS `MessageAttributes` of a message publication."""
+    attributes: dict[str, Any] = {
+        ATTR_CORRELATION_ID: {"DataType": "String", "StringValue": message.correlation_id},
+        ATTR_MESSAGE_TYPE: {"DataType": "String", "StringValue": str(message.message_type)},
+    }
+    if trace_context:
+        attributes[ATTR_TRACE_CONTEXT] = {"DataType": "String", "StringValue": trace_context}
+    return attributes
+
+
+def message_body(message: Message) -> str:
+    """The SNS `Message`: only the id; the record in DynamoDB is the truth."""
+    return json.dumps({"message_id": message.message_id})
+
+
+class MessagePublisher(Protocol):
+    """Announces a stored message to the processor."""
+
+    def publish(self, message: Message) -> str:
+        """Publish; returns the broker's id of the publication."""
+        ...
+
+
+class SNSMessagePublisher:
+    """Publishes to the messages topic with an injected boto3 SNS client."""
+
+    def __init__(
+        self,
+        topic_arn: str,
+        client: SNSClient,
+        trace_context: TraceContextSource = current_trace_context,
+    ) -> None:
+        self.topic_arn = topic_arn
+        self._client = client
+        self._trace_context = trace_context
+
+    def publish(self, message: Message) -> str:
+        response = self._client.publish(
+            TopicArn=self.topic_arn,
+            Message=message_body(message),
+            MessageAttributes=message_attributes(message, self._trace_context()),
+        )
+        return str(response["MessageId"])
+
+
+@dataclass
+class InMemoryPublisher:
+    """A publisher fake that records what was published (optionally failing first)."""
+
+    published: list[Message] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+
+    def publish(self, message: Message) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.published.append(message)
+        return f"fake-{len(self.published)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One SQS record that carries a message id, with what travelled beside it."""
+
+    message_id: str
+    correlation_id: str | None
+    message_type: str | None
+    trace_context: str | None
+    receive_count: int
+    sqs_message_id: str
+    enveloped: bool = False
+
+
+def _body_size(body: object) -> int:
+    return len(body.encode("utf-8", errors="replace")) if isinstance(body, str) else 0
+
+
+def _is_sns_envelope(document: Mapping[str, Any]) -> bool:
+    return (
+        document.get("Type") == "Notification" and "Message" in document and "TopicArn" in document
+    )
+
+
+def _sqs_attribute(attributes: Mapping[str, Any], name: str) -> str | None:
+    entry = attributes.get(name)
+    if isinstance(entry, Mapping):
+        value = entry.get("stringValue", entry.get("StringValue"))
+        return value if isinstance(value, str) and value else None
+    return None
+
+
+def _sns_attribute(attributes: Mapping[str, Any], name: str) -> str | None:
+    entry = attributes.get(name)
+    if isinstance(entry, Mapping):
+        value = entry.get("Value")
+        return value if isinstance(value, str) and value else None
+    return None
+
+
+def _receive_count(record: Mapping[str, Any]) -> int:
+    raw = (record.get("attributes") or {}).get("ApproximateReceiveCount", "1")
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _valid_correlation_id(value: str | None) -> str | None:
+    return value if value is not None and _CORRELATION_ID.fullmatch(value) else None
+
+
+def _valid_trace_context(value: str | None) -> str | None:
+    if value is None or len(value) > _MAX_TRACE_CONTEXT or "Root=" not in value:
+        return None
+    return value
+
+
+def _message_id(document: object, size: int) -> str:
+    if not isinstance(document, Mapping):
+        raise InvalidDeliveryError("message is not a JSON object", size)
+    if "message_id" not in document:
+        raise InvalidDeliveryError("message has no message_id", size)
+    value = document["message_id"]
+    if not isinstance(value, str):
+        raise InvalidDeliveryError("message_id is not a string", size)
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise InvalidDeliveryError(f"message_id {value[:64]!r} is not a UUID", size) from None
+    return value
+
+
+def _load_json(text: object, what: str, size: int) -> object:
+    if not isinstance(text, str):
+        raise InvalidDeliveryError(f"{what} is not a string", size)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidDeliveryError(
+            f"{what} is not valid JSON: {error.msg} at {error.pos}", size
+        ) from None
+
+
+def parse_delivery(record: Mapping[str, Any]) -> Delivery:
+    """Read one SQS record (raw or SNS envelope); `InvalidDeliveryError` says what is wrong.
+
+    The correlation id and trace context are dropped (None) when malformed: the stored record
+    still knows the correlation id. The trace context falls back to the SQS `AWSTraceHeader`.
+    """
+    body = record.get("body")
+    size = _body_size(body)
+    sqs_message_id = record.get("messageId")
+    if not isinstance(sqs_message_id, str) or not sqs_message_id:
+        raise InvalidDeliveryError("record has no SQS messageId", size)
+    document = _load_json(body, "body", size)
+    enveloped = isinstance(document, Mapping) and _is_sns_envelope(document)
+    if enveloped:
+        assert isinstance(document, Mapping)
+        attributes = document.get("MessageAttributes") or {}
+        message_id = _message_id(_load_json(document["Message"], "SNS Message", size), size)
+        correlation_id = _sns_attribute(attributes, ATTR_CORRELATION_ID)
+        message_type = _sns_attribute(attributes, ATTR_MESSAGE_TYPE)
+        trace_context = _sns_attribute(attributes, ATTR_TRACE_CONTEXT)
+    else:
+        attributes = record.get("messageAttributes") or {}
+        message_id = _message_id(document, size)
+        correlation_id = _sqs_attribute(attributes, ATTR_CORRELATION_ID)
+        message_type = _sqs_attribute(attributes, ATTR_MESSAGE_TYPE)
+        trace_context = _sqs_attribute(attributes, ATTR_TRACE_CONTEXT)
+    system_trace = (record.get("attributes") or {}).get("AWSTraceHeader")
+    return Delivery(
+        message_id=message_id,
+        correlation_id=_valid_correlation_id(correlation_id),
+        message_type=message_type,
+        trace_context=_valid_trace_context(trace_context)
+        or _valid_trace_context(system_trace if isinstance(system_trace, str) else None),
+        receive_count=_receive_count(record),
+        sqs_message_id=sqs_message_id,
+        enveloped=enveloped,
+    )

@@ -1,0 +1,78 @@
+"""Environment readers: present and well-formed, or an error naming the variable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rez_messages import ConfigurationError, config
+
+GOOD = {
+    "STAGE": "dev",
+    "MESSAGES_TABLE": "rez-agent-messages-dev",
+    "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:rez-agent-messages-dev",
+    "NOTIFIER_FUNCTION_NAME": "rez-agent-notification-service-dev",
+    "MAX_RECEIVE_COUNT": "3",
+    "MESSAGE_RETENTION_DAYS": "7",
+}
+
+
+def test_well_formed_environment_is_read():
+    # GIVEN every variable set / WHEN read / THEN typed values come back
+    assert config.stage(GOOD) == "dev"
+    assert config.messages_table(GOOD) == "rez-agent-messages-dev"
+    assert config.topic_arn(GOOD).endswith(":rez-agent-messages-dev")
+    assert config.notifier_function_name(GOOD) == "rez-agent-notification-service-dev"
+    assert config.max_receive_count(GOOD) == 3
+    assert config.retention(GOOD) == timedelta(days=7)
+
+
+def test_retention_defaults_to_thirty_days():
+    assert config.retention({}) == timedelta(days=30)
+
+
+def test_notifier_may_be_an_arn():
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:rez-agent-notification-service-dev"
+    assert config.notifier_function_name({"NOTIFIER_FUNCTION_NAME": arn}) == arn
+
+
+def test_reads_os_environ_when_no_mapping_is_given(monkeypatch):
+    monkeypatch.setenv("STAGE", "prod")
+    assert config.stage() == "prod"
+
+
+@pytest.mark.parametrize(
+    ("reader", "environ", "variable", "reason"),
+    [
+        (config.stage, {}, "STAGE", "is not set"),
+        (config.stage, {"STAGE": "qa"}, "STAGE", "'qa' is not one of dev, stage, prod"),
+        (config.messages_table, {"MESSAGES_TABLE": " "}, "MESSAGES_TABLE", "is empty"),
+        (config.messages_table, {"MESSAGES_TABLE": "a b"}, "MESSAGES_TABLE", "not a DynamoDB"),
+        (config.topic_arn, {"TOPIC_ARN": "rez-topic"}, "TOPIC_ARN", "not an SNS topic ARN"),
+        (config.notifier_function_name, {}, "NOTIFIER_FUNCTION_NAME", "is not set"),
+        (
+            config.max_receive_count,
+            {"MAX_RECEIVE_COUNT": "three"},
+            "MAX_RECEIVE_COUNT",
+            "'three' is not an integer",
+        ),
+        (
+            config.max_receive_count,
+            {"MAX_RECEIVE_COUNT": "0"},
+            "MAX_RECEIVE_COUNT",
+            "must be at least 1, got 0",
+        ),
+        (
+            config.retention,
+            {"MESSAGE_RETENTION_DAYS": "-2"},
+            "MESSAGE_RETENTION_DAYS",
+            "must be at least 1",
+        ),
+    ],
+)
+def test_bad_variables_are_named_with_the_reason(reader, environ, variable, reason):
+    # GIVEN a missing or malformed variable / WHEN read / THEN the error names it and says why
+    with pytest.raises(ConfigurationError) as caught:
+        reader(environ)
+    assert caught.value.variable == variable
+    assert reason in str(caught.value)

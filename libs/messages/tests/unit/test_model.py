@@ -1,0 +1,182 @@
+"""The payload's bounds and the status machine, without storage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rez_messages import InvalidPayloadError, InvalidStatusTransitionError
+from rez_messages.model import (
+    MessageStatus,
+    MessageType,
+    Payload,
+    format_timestamp,
+    new_message,
+    parse_priority,
+    parse_timestamp,
+    sources_of,
+)
+
+NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+
+
+def _message():
+    return new_message(
+        message_type=MessageType.SCHEDULED_HELLO,
+        payload=Payload.create("hi"),
+        created_by="scheduler",
+        stage="dev",
+        correlation_id="c-1",
+        now=NOW,
+        retention=timedelta(days=2),
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1, 1),
+        (5, 5),
+        ("3", 3),
+        ("min", 1),
+        ("LOW", 2),
+        ("default", 3),
+        ("high", 4),
+        ("max", 5),
+        ("urgent", 5),
+    ],
+)
+def test_priority_accepts_numbers_and_ntfy_names(raw, expected):
+    # GIVEN a priority as a client may send it / WHEN parsed / THEN it is ntfy's 1-5 number
+    assert parse_priority(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [0, 6, -1, "7", "loud", True, 2.5, None])
+def test_priority_refuses_anything_else_naming_the_field(raw):
+    # GIVEN an out-of-range or unknown priority / WHEN parsed / THEN the error names `priority`
+    with pytest.raises(InvalidPayloadError) as caught:
+        parse_priority(raw)
+    assert caught.value.field == "priority"
+
+
+def test_payload_defaults_priority_and_normalises_an_empty_title():
+    # GIVEN only a body and an empty title / WHEN created
+    payload = Payload.create("body", title="")
+    # THEN the priority is ntfy's default and there is no title
+    assert payload == Payload(body="body", title=None, priority=3, tags=())
+
+
+def test_body_is_bounded_in_utf8_bytes_not_characters():
+    # GIVEN 1024 four-byte characters (4096 bytes) and one more
+    at_limit = "😀" * 1024
+    # WHEN / THEN the first is accepted, the second refused with its size
+    assert Payload.create(at_limit).body == at_limit
+    with pytest.raises(InvalidPayloadError, match="at most 4096 bytes, got 4100"):
+        Payload.create(at_limit + "😀")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "reason"),
+    [
+        ({"body": ""}, "body", "must not be empty"),
+        ({"body": 42}, "body", "must be a string"),
+        ({"body": "\ud800"}, "body", "not valid UTF-8"),
+        ({"body": "b", "title": "t" * 251}, "title", "at most 250 characters, got 251"),
+        ({"body": "b", "title": 3}, "title", "must be a string"),
+        ({"body": "b", "tags": "a,b"}, "tags", "list of strings"),
+        ({"body": "b", "tags": [str(i) for i in range(11)]}, "tags", "at most 10 tags, got 11"),
+        ({"body": "b", "tags": ["ok", ""]}, "tags", "tag 1 must be a non-empty string"),
+        ({"body": "b", "tags": ["a,b"]}, "tags", "must not contain a comma"),
+    ],
+)
+def test_payload_errors_name_the_field_and_the_reason(kwargs, field, reason):
+    # GIVEN an invalid field / WHEN the payload is created / THEN the error is precise
+    with pytest.raises(InvalidPayloadError) as caught:
+        Payload.create(**kwargs)
+    assert caught.value.field == field
+    assert reason in str(caught.value)
+
+
+def test_title_of_250_characters_and_ten_tags_are_accepted():
+    # GIVEN values at the limits / WHEN created / THEN kept as given
+    payload = Payload.create("b", title="t" * 250, tags=[f"t{i}" for i in range(10)])
+    assert len(payload.title or "") == 250
+    assert len(payload.tags) == 10
+
+
+def test_new_message_is_created_with_ttl_from_retention():
+    # GIVEN a retention of 2 days / WHEN a message is created
+    message = _message()
+    # THEN it starts `created`, without attempts, and expires 2 days later
+    assert message.status is MessageStatus.CREATED
+    assert message.attempts == 0
+    assert message.expires_at == int((NOW + timedelta(days=2)).timestamp())
+    assert message.created_at == message.updated_at == NOW
+
+
+def test_status_machine_happy_path_counts_attempt_and_records_notification():
+    # GIVEN a created message
+    later = NOW + timedelta(seconds=1)
+    # WHEN it goes to processing then completed
+    processing = _message().transition_to(MessageStatus.PROCESSING, now=later)
+    done = processing.transition_to(MessageStatus.COMPLETED, now=later, notification_id="n-1")
+    # THEN one attempt is counted and the notification id recorded
+    assert (processing.attempts, done.status, done.notification_id) == (1, "completed", "n-1")
+    assert done.updated_at == later
+
+
+def test_failure_records_the_error():
+    # GIVEN a message being processed / WHEN it fails / THEN the reason is kept
+    failed = (
+        _message()
+        .transition_to(MessageStatus.PROCESSING, now=NOW)
+        .transition_to(MessageStatus.FAILED, now=NOW, error="ntfy said 500")
+    )
+    assert (failed.status, failed.error) == ("failed", "ntfy said 500")
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ([], MessageStatus.COMPLETED),
+        ([], MessageStatus.CREATED),
+        ([MessageStatus.PROCESSING], MessageStatus.CREATED),
+        ([MessageStatus.PROCESSING, MessageStatus.COMPLETED], MessageStatus.FAILED),
+        ([MessageStatus.PROCESSING, MessageStatus.COMPLETED], MessageStatus.PROCESSING),
+        ([MessageStatus.FAILED], MessageStatus.PROCESSING),
+        ([MessageStatus.FAILED], MessageStatus.COMPLETED),
+    ],
+)
+def test_every_other_transition_is_refused(path, target):
+    # GIVEN a message moved along an allowed path
+    message = _message()
+    for status in path:
+        message = message.transition_to(status, now=NOW)
+    # WHEN asked to move somewhere the machine forbids / THEN refused, naming both ends
+    with pytest.raises(InvalidStatusTransitionError) as caught:
+        message.transition_to(target, now=NOW)
+    assert (caught.value.current, caught.value.target) == (message.status, target)
+
+
+def test_sources_of_each_status():
+    # GIVEN the machine / THEN the conditional writes require exactly these sources
+    assert sources_of(MessageStatus.PROCESSING) == {MessageStatus.CREATED}
+    assert sources_of(MessageStatus.COMPLETED) == {MessageStatus.PROCESSING}
+    assert sources_of(MessageStatus.FAILED) == {MessageStatus.CREATED, MessageStatus.PROCESSING}
+
+
+def test_retried_only_from_processing():
+    # GIVEN a created message / WHEN retried / THEN refused (only a processing one can be)
+    with pytest.raises(InvalidStatusTransitionError):
+        _message().retried(now=NOW)
+    taken = _message().transition_to(MessageStatus.PROCESSING, now=NOW).retried(now=NOW)
+    assert (taken.status, taken.attempts) == ("processing", 2)
+
+
+def test_timestamps_are_fixed_width_and_round_trip():
+    # GIVEN a time without microseconds / WHEN formatted / THEN microseconds are still written
+    text = format_timestamp(NOW)
+    assert text == "2026-03-01T08:30:00.000000Z"
+    assert parse_timestamp(text) == NOW
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_timestamp(datetime(2026, 1, 1))

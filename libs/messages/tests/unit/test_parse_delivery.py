@@ -1,0 +1,117 @@
+"""Reading an SQS record: raw delivery, SNS envelope, and every way a body can be wrong."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from rez_messages import InvalidDeliveryError, parse_delivery
+
+MESSAGE_ID = "3b0f6d2e-9c1a-4f7e-8a55-2d9c1e7b6a10"
+
+
+def test_raw_delivery_reads_attributes_and_receive_count(load_event):
+    # GIVEN a raw-delivery SQS record as Lambda receives it
+    record = load_event("sqs_raw_delivery.json")["Records"][0]
+    # WHEN parsed
+    delivery = parse_delivery(record)
+    # THEN the id, the attributes and the attempt come out
+    assert delivery.message_id == MESSAGE_ID
+    assert delivery.correlation_id == "660e9500-f39c-52e5-b827-557766551111"
+    assert delivery.message_type == "scheduled_hello"
+    assert delivery.trace_context is not None
+    assert delivery.trace_context.startswith("Root=1-6756c000-0123")
+    assert delivery.receive_count == 2
+    assert delivery.sqs_message_id == "059f36b4-87a3-44ab-83d2-661975830a7d"
+    assert delivery.enveloped is False
+
+
+def test_sns_envelope_reads_attributes_from_inside_the_body(load_event):
+    # GIVEN a record whose body is the SNS envelope (no raw delivery)
+    record = load_event("sqs_sns_envelope.json")["Records"][0]
+    # WHEN parsed
+    delivery = parse_delivery(record)
+    # THEN the inner message and the envelope's attributes are used
+    assert delivery.message_id == "8a1c2f4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"
+    assert delivery.correlation_id == "770fa611-a4ad-43f6-9c38-668877662222"
+    assert delivery.message_type == "manual"
+    assert delivery.trace_context is not None
+    assert delivery.trace_context.startswith("Root=1-6756c001")
+    assert (delivery.receive_count, delivery.enveloped) == (1, True)
+
+
+def test_trace_context_falls_back_to_the_sqs_system_header(load_event):
+    # GIVEN a raw record without our trace attribute but with X-Ray's AWSTraceHeader
+    record = load_event("sqs_raw_delivery.json")["Records"][0]
+    del record["messageAttributes"]["trace_context"]
+    # WHEN parsed / THEN the system header is the parent
+    assert parse_delivery(record).trace_context == record["attributes"]["AWSTraceHeader"]
+
+
+def test_malformed_attributes_are_dropped_not_fatal(load_event):
+    # GIVEN a correlation id with forbidden characters and a trace context without a root
+    record = load_event("sqs_raw_delivery.json")["Records"][0]
+    record["messageAttributes"]["correlation_id"]["stringValue"] = "bad id\n"
+    record["messageAttributes"]["trace_context"]["stringValue"] = "garbage"
+    del record["attributes"]["AWSTraceHeader"]
+    # WHEN parsed / THEN the message still comes through, without them
+    delivery = parse_delivery(record)
+    assert (delivery.message_id, delivery.correlation_id, delivery.trace_context) == (
+        MESSAGE_ID,
+        None,
+        None,
+    )
+
+
+def test_missing_receive_count_means_first_attempt(load_event):
+    record = load_event("sqs_raw_delivery.json")["Records"][0]
+    record["attributes"] = {}
+    assert parse_delivery(record).receive_count == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("not json", "body is not valid JSON"),
+        ("[1, 2]", "message is not a JSON object"),
+        ("{}", "message has no message_id"),
+        ('{"message_id": 7}', "message_id is not a string"),
+        ('{"message_id": "abc"}', "message_id 'abc' is not a UUID"),
+    ],
+)
+def test_poison_bodies_raise_a_precise_reason_with_the_body_size(load_event, body, reason):
+    # GIVEN a raw record with a broken body
+    record = load_event("sqs_raw_delivery.json")["Records"][0]
+    record["body"] = body
+    # WHEN parsed / THEN the error says why and how big the body was
+    with pytest.raises(InvalidDeliveryError) as caught:
+        parse_delivery(record)
+    assert caught.value.reason.startswith(reason)
+    assert caught.value.body_size == len(body.encode())
+
+
+def test_envelope_with_broken_inner_message(load_event):
+    # GIVEN an SNS envelope whose Message is not JSON
+    record = load_event("sqs_sns_envelope.json")["Records"][0]
+    envelope = json.loads(record["body"])
+    envelope["Message"] = "hello"
+    record["body"] = json.dumps(envelope)
+    # WHEN parsed / THEN the reason names the SNS Message
+    with pytest.raises(InvalidDeliveryError, match="SNS Message is not valid JSON"):
+        parse_delivery(record)
+
+
+def test_record_without_sqs_message_id_is_invalid(load_event):
+    record = copy.deepcopy(load_event("sqs_raw_delivery.json")["Records"][0])
+    del record["messageId"]
+    with pytest.raises(InvalidDeliveryError, match="no SQS messageId"):
+        parse_delivery(record)
+
+
+def test_body_that_is_not_a_string(load_event):
+    record = load_event("sqs_raw_delivery.json")["Records"][0]
+    record["body"] = None
+    with pytest.raises(InvalidDeliveryError, match="body is not a string") as caught:
+        parse_delivery(record)
+    assert caught.value.body_size == 0
