@@ -1,0 +1,154 @@
+"""`@lambda_handler`: one invocation's logging, correlation and lifecycle hooks, then gone.
+
+The invocation runs in a copy of the current `contextvars` context, so whatever it sets
+(correlation, invocation fields, a tracer's active span) disappears when it returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import os
+import time
+from collections.abc import Callable
+from typing import Any, overload
+
+from rez_telemetry import _env, _lifecycle
+from rez_telemetry.correlation.context import scope_for
+from rez_telemetry.correlation.extraction import batch_correlation_ids, extract
+from rez_telemetry.correlation.types import CorrelationInfo, CorrelationSource
+from rez_telemetry.handler.cold_start import consume_cold_start
+from rez_telemetry.logging import logger
+from rez_telemetry.logging.config import configure_logging, ensure_configured
+from rez_telemetry.logging.invocation import set_invocation_fields, xray_trace_id_from_header
+from rez_telemetry.logging.sampling import begin_invocation
+from rez_telemetry.logging.state import STATE
+
+__all__ = ["lambda_handler"]
+
+_LOGGED_MARK = "__rez_telemetry_logged__"
+
+
+@overload
+def lambda_handler[Handler: Callable[..., Any]](handler: Handler, /) -> Handler: ...
+
+
+@overload
+def lambda_handler[Handler: Callable[..., Any]](
+    *, service: str | None = None, correlation_from: CorrelationSource = "auto"
+) -> Callable[[Handler], Handler]: ...
+
+
+def lambda_handler[Handler: Callable[..., Any]](
+    handler: Handler | None = None,
+    /,
+    *,
+    service: str | None = None,
+    correlation_from: CorrelationSource = "auto",
+) -> Handler | Callable[[Handler], Handler]:
+    """Wrap a Lambda handler: `@lambda_handler` or `@lambda_handler(service="processor")`.
+
+    Per invocation: sets `function_request_id`, `cold_start`, `xray_trace_id`; reads the
+    correlation from the event (`correlation_from`: "auto" detects the event type); logs
+    "Invocation started" (DEBUG) and "Invocation completed" with `duration_ms` (INFO), or an
+    unhandled exception once at ERROR before re-raising it; runs the lifecycle hooks.
+    """
+
+    def decorate(function: Handler) -> Handler:
+        @functools.wraps(function)
+        def wrapper(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+            _configure_for(service)
+            invocation = contextvars.copy_context()
+            return invocation.run(_invoke, function, correlation_from, event, context, args, kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    if handler is not None:
+        return decorate(handler)
+    return decorate
+
+
+def _configure_for(service: str | None) -> None:
+    if service is not None and STATE.explicit.get("service") != service:
+        configure_logging(service=service)
+    elif not STATE.ready:
+        ensure_configured()
+
+
+def _invoke(
+    function: Callable[..., Any],
+    correlation_from: CorrelationSource,
+    event: Any,
+    context: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    started = time.perf_counter()
+    set_invocation_fields(
+        function_request_id=getattr(context, "aws_request_id", None),
+        cold_start=consume_cold_start(),
+        xray_trace_id=xray_trace_id_from_header(os.environ.get(_env.XRAY_TRACE_ID)),
+    )
+    begin_invocation()
+    sink = STATE.sink
+    if sink is not None:
+        sink.buffer.begin()
+    try:
+        info = extract(event, correlation_from)
+        with scope_for(info):
+            return _run_handler(function, event, context, args, kwargs, info, started)
+    finally:
+        if sink is not None:
+            sink.buffer.end()
+
+
+def _run_handler(
+    function: Callable[..., Any],
+    event: Any,
+    context: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    info: CorrelationInfo,
+    started: float,
+) -> Any:
+    _log_started(event, info)
+    _lifecycle.run_start_hooks(event, context, info)
+    error: BaseException | None = None
+    try:
+        result = function(event, context, *args, **kwargs)
+    except BaseException as exc:
+        error = exc
+        _log_failure(exc, started)
+        raise
+    finally:
+        _lifecycle.run_end_hooks(error)
+    logger.info("Invocation completed", duration_ms=_elapsed_ms(started))
+    return result
+
+
+def _log_started(event: Any, info: CorrelationInfo) -> None:
+    if info.source == "sqs_batch" and isinstance(event, dict):
+        logger.debug(
+            "Invocation started",
+            event_source=info.source,
+            batch_size=len(event.get("Records") or ()),
+            correlation_ids=batch_correlation_ids(event),
+        )
+    else:
+        logger.debug("Invocation started", event_source=info.source)
+
+
+def _log_failure(exc: BaseException, started: float) -> None:
+    """ERROR with the structured exception, once even through nested decorators."""
+    if getattr(exc, _LOGGED_MARK, False):
+        return
+    logger.opt(exception=exc).error(
+        "Invocation failed", duration_ms=_elapsed_ms(started), error_type=type(exc).__name__
+    )
+    with contextlib.suppress(AttributeError, TypeError):  # a type without a __dict__
+        setattr(exc, _LOGGED_MARK, True)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,98 @@
+"""Standard-library `logging` (boto3, httpx, ...) routed into the same JSON sink.
+
+The stdlib record already knows its file, line and function, so no frame walk is needed (the
+usual loguru recipe walks frames and calls `opt(depth=...)` on every record).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rez_telemetry.logging.rez_logger import dispatch
+
+__all__ = ["NOISY_LIBRARIES", "InterceptHandler", "install_intercept", "uninstall_intercept"]
+
+NOISY_LIBRARIES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "aws_xray_sdk",
+    "opentelemetry",
+)
+_LOGURU_LEVELS = ((50, "CRITICAL"), (40, "ERROR"), (30, "WARNING"), (20, "INFO"), (10, "DEBUG"))
+
+
+def _level_name(levelno: int) -> str:
+    for threshold, name in _LOGURU_LEVELS:
+        if levelno >= threshold:
+            return name
+    return "TRACE"
+
+
+class InterceptHandler(logging.Handler):
+    """A stdlib handler that writes through rez_telemetry's sink (adds a `logger` field)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        exc_info = record.exc_info if record.exc_info and record.exc_info[0] else None
+        dispatch(
+            _level_name(record.levelno),
+            message,
+            {"logger": record.name},
+            exc_info,
+            record.pathname,
+            record.lineno,
+            record.funcName,
+            record.module,
+            record.created,
+        )
+
+
+_removed_handlers: list[logging.Handler] = []
+_quietened: list[str] = []
+
+
+def install_intercept(level_no: int, quiet_libraries: bool) -> InterceptHandler:
+    """Make an InterceptHandler the root logger's only handler (idempotent).
+
+    Handlers found on the root (the Lambda runtime installs one) are set aside, restored by
+    `uninstall_intercept`. Noisy libraries log at WARNING and above when `quiet_libraries`.
+    """
+    root = logging.getLogger()
+    handler: InterceptHandler | None = None
+    for existing in list(root.handlers):
+        if isinstance(existing, InterceptHandler) and handler is None:
+            handler = existing
+            continue
+        root.removeHandler(existing)
+        if not isinstance(existing, InterceptHandler):
+            _removed_handlers.append(existing)
+    if handler is None:
+        handler = InterceptHandler()
+        root.addHandler(handler)
+    root.setLevel(level_no)
+    for name in NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING if quiet_libraries else logging.NOTSET)
+        if name not in _quietened:
+            _quietened.append(name)
+    return handler
+
+
+def uninstall_intercept() -> None:
+    """Undo `install_intercept`: our handler out, the previous ones back, library levels reset."""
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing, InterceptHandler):
+            root.removeHandler(existing)
+    while _removed_handlers:
+        root.addHandler(_removed_handlers.pop(0))
+    for name in _quietened:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    _quietened.clear()
+    root.setLevel(logging.WARNING)

@@ -1,0 +1,33 @@
+"""Process-wide logging state shared by the logger, the configuration and the interceptor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rez_telemetry.logging.config import LoggingSettings
+    from rez_telemetry.logging.intercept import InterceptHandler
+    from rez_telemetry.logging.sink import JsonSink
+
+__all__ = ["STATE", "LoggingState"]
+
+
+class LoggingState:
+    """What `configure_logging` set up; `ready` is False until the first configuration."""
+
+    __slots__ = ("explicit", "handler_id", "intercept", "ready", "settings", "sink")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to unconfigured."""
+        self.ready = False
+        self.sink: JsonSink | None = None
+        self.handler_id: int | None = None
+        self.settings: LoggingSettings | None = None
+        self.intercept: InterceptHandler | None = None
+        self.explicit: dict[str, Any] = {}
+
+
+STATE = LoggingState()
