@@ -1,0 +1,39 @@
+"""Lambda entry point `rez_authorizer.handler.handler` (API Gateway REST, TOKEN authorizer).
+
+Only adapts: wiring from `bootstrap`, the decision from `service.authorize`. API Gateway turns an
+error whose message is exactly "Unauthorized" into 401 and anything else into 500, so every
+failure path ends in `Exception("Unauthorized")`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rez_telemetry import lambda_handler
+
+from rez_authorizer import bootstrap
+from rez_authorizer.config import ConfigurationError
+from rez_authorizer.service import UnauthorizedError, authorize, reject
+from rez_authorizer.tokens import RejectionReason
+
+#: rez_telemetry's marker for "this exception was logged already" (handler/decorator.py).
+_ALREADY_LOGGED = "__rez_telemetry_logged__"
+
+
+@lambda_handler(service="authorizer")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer API Gateway with a policy, or raise the 401 it expects."""
+    try:
+        try:
+            deps = bootstrap.dependencies()
+        except ConfigurationError as error:
+            reject(RejectionReason.MISCONFIGURED, str(error))
+        except Exception as error:  # e.g. no AWS region for the SDK: still a 401, never a 500
+            reject(RejectionReason.INTERNAL_ERROR, f"bootstrap: {type(error).__name__}")
+        return authorize(event, deps.verifier, write_scope=deps.config.write_scope)
+    except UnauthorizedError:
+        answer = Exception("Unauthorized")
+        # The decision is already logged (WARNING, with its reason); without this mark the
+        # decorator would log every refused token again as an ERROR "Invocation failed".
+        setattr(answer, _ALREADY_LOGGED, True)
+        raise answer from None

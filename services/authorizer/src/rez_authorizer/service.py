@@ -1,0 +1,84 @@
+"""The authorization use case: token in, policy or rejection out, decision logged and counted.
+
+Takes its collaborators as arguments (the verifier, the write scope) so tests drive it without
+AWS; `bootstrap` builds them from the environment and `handler` only adapts to Lambda.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final, NoReturn
+
+from rez_telemetry import logger, metrics
+
+from rez_authorizer.policy import WRITE_METHODS, InvalidMethodArnError, MethodArn, build_policy
+from rez_authorizer.tokens import (
+    SERVER_SIDE_REASONS,
+    RejectionReason,
+    TokenRejectedError,
+    TokenVerifier,
+    bearer_token,
+)
+
+DECISION_METRIC: Final = "AuthorizerDecisions"
+DECISION_LOG_EVENT: Final = "Authorizer decision"
+MAX_DETAIL_CHARS: Final = 200
+
+
+class Decision(StrEnum):
+    """The `Decision` dimension of `AuthorizerDecisions` and the `decision` log field."""
+
+    ALLOWED = "allowed"  # every method of the stage
+    DENIED = "denied"  # reads allowed, write methods explicitly denied (403)
+    UNAUTHORIZED = "unauthorized"  # no identity: API Gateway answers 401
+
+
+class UnauthorizedError(Exception):
+    """The request carries no acceptable identity; the handler turns it into API Gateway's 401."""
+
+    def __init__(self, reason: RejectionReason) -> None:
+        super().__init__("Unauthorized")
+        self.reason = reason
+
+
+def authorize(
+    event: Mapping[str, Any], verifier: TokenVerifier, *, write_scope: str | None
+) -> dict[str, Any]:
+    """The policy for a TOKEN authorizer event, or `UnauthorizedError` (never anything else)."""
+    try:
+        method_arn = MethodArn.parse(event.get("methodArn"))
+        identity = verifier.verify(bearer_token(event.get("authorizationToken")))
+    except TokenRejectedError as rejected:
+        reject(rejected.reason, rejected.detail)
+    except InvalidMethodArnError as error:
+        reject(RejectionReason.MISCONFIGURED, str(error))
+    except Exception as error:  # a bug or an SDK surprise must still be a 401, not a 500
+        logger.opt(exception=True).error("Authorizer failed unexpectedly")
+        reject(RejectionReason.INTERNAL_ERROR, type(error).__name__)
+
+    can_write = write_scope is None or write_scope in identity.scopes
+    decision = Decision.ALLOWED if can_write else Decision.DENIED
+    logger.info(
+        DECISION_LOG_EVENT,
+        decision=str(decision),
+        user_id=identity.user_id,
+        scopes=" ".join(identity.scopes),
+        denied_methods=[] if can_write else list(WRITE_METHODS),
+        reason=None if can_write else f"missing scope {write_scope}",
+    )
+    metrics.record_count(DECISION_METRIC, 1, {"Decision": str(decision)})
+    return build_policy(method_arn, identity, can_write=can_write)
+
+
+def reject(reason: RejectionReason, detail: str) -> NoReturn:
+    """Log and count a rejection (the detail cut short: it may echo caller input), then raise."""
+    log = logger.error if reason in SERVER_SIDE_REASONS else logger.warning
+    log(
+        DECISION_LOG_EVENT,
+        decision=str(Decision.UNAUTHORIZED),
+        reason=str(reason),
+        detail=detail[:MAX_DETAIL_CHARS],
+    )
+    metrics.record_count(DECISION_METRIC, 1, {"Decision": str(Decision.UNAUTHORIZED)})
+    raise UnauthorizedError(reason)
