@@ -1,0 +1,36 @@
+"""Joins the recorder to `@lambda_handler`: cold-start metric at start, flush at the end."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rez_telemetry.metrics.cold_start import take_cold_start
+
+if TYPE_CHECKING:
+    from rez_telemetry.metrics.recorder import MetricsRecorder
+
+
+class MetricsLifecycleHook:
+    """Lifecycle hook: one flush per invocation, which never masks the handler's outcome."""
+
+    def __init__(self, recorder: MetricsRecorder) -> None:
+        self.recorder = recorder
+
+    def on_invocation_start(self, event: Any, context: Any, info: Any) -> None:
+        """Record `ColdStart` on the environment's first invocation."""
+        if take_cold_start():
+            self.recorder.record_cold_start(getattr(context, "function_name", None))
+
+    def on_invocation_end(self, error: BaseException | None) -> None:
+        """Flush; a failure is logged at ERROR and swallowed."""
+        try:
+            self.recorder.flush()
+        except Exception as exc:
+            from rez_telemetry.logging import logger
+
+            logger.opt(exception=exc).error(
+                "Metrics flush failed",
+                error=str(exc),
+                error_type=type(exc).__name__,
+                backend=self.recorder.backend,
+            )

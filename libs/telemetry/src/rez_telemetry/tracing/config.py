@@ -1,0 +1,85 @@
+"""Tracing settings from the environment, read when used; an explicit argument always wins."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Final, Literal, cast
+
+from rez_telemetry import _env
+
+BackendName = Literal["xray", "otel", "off"]
+BACKENDS: Final[tuple[BackendName, ...]] = ("xray", "otel", "off")
+
+TRACING_BACKEND_ENV: Final = "TRACING_BACKEND"
+TRACE_EXPORT_FILE_ENV: Final = "TRACE_EXPORT_FILE"
+TRACE_EXPORT_STDOUT_ENV: Final = "TRACE_EXPORT_STDOUT"
+XRAY_DAEMON_ADDRESS_ENV: Final = "AWS_XRAY_DAEMON_ADDRESS"
+OTEL_ENV_SIGNALS: Final = (
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+)
+
+
+def xray_available() -> bool:
+    """In Lambda with active tracing (trace id and daemon address set) and the SDK installed."""
+    return (
+        _env.read(_env.AWS_LAMBDA_FUNCTION_NAME) is not None
+        and _env.read(_env.XRAY_TRACE_ID) is not None
+        and _env.read(XRAY_DAEMON_ADDRESS_ENV) is not None
+        and importlib.util.find_spec("aws_xray_sdk") is not None
+    )
+
+
+def otel_requested() -> bool:
+    """A span export file, stdout export, or standard OTel exporter settings are present."""
+    if (_env.read_bool("OTEL_SDK_DISABLED") or False) is True:
+        return False
+    names = (TRACE_EXPORT_FILE_ENV, TRACE_EXPORT_STDOUT_ENV, *OTEL_ENV_SIGNALS)
+    return any(_env.read(name) is not None for name in names)
+
+
+def resolve_backend(explicit: str | None = None) -> BackendName:
+    """`explicit`, else TRACING_BACKEND, else xray (Lambda + active tracing), otel, or off."""
+    choice = (explicit or _env.read(TRACING_BACKEND_ENV) or "").lower()
+    if choice:
+        if choice not in BACKENDS:
+            raise ValueError(f"{TRACING_BACKEND_ENV} must be one of {BACKENDS}, got {choice!r}")
+        return cast("BackendName", choice)
+    if xray_available():
+        return "xray"
+    if otel_requested():
+        return "otel"
+    return "off"
+
+
+def export_file() -> str | None:
+    """Where the OTel back end appends finished spans as JSON lines."""
+    return _env.read(TRACE_EXPORT_FILE_ENV)
+
+
+def export_stdout() -> bool | None:
+    """Whether finished spans are also printed on stdout (`{"span": {...}}` lines)."""
+    return _env.read_bool(TRACE_EXPORT_STDOUT_ENV)
+
+
+def service_name(explicit: str | None = None) -> str:
+    """`service` of every span: explicit, SERVICE_NAME, the function name, or `unknown`."""
+    return (
+        explicit
+        or _env.read(_env.SERVICE_NAME)
+        or _logging_service()
+        or _env.read("OTEL_SERVICE_NAME")
+        or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
+        or "unknown"
+    )
+
+
+def _logging_service() -> str | None:
+    """The service `@lambda_handler(service=...)` / `configure_logging` settled on, if any."""
+    from rez_telemetry.logging.state import STATE
+
+    settings = STATE.settings
+    if settings is None or settings.service == "unknown":
+        return None
+    return settings.service

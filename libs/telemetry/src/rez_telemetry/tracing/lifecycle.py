@@ -1,0 +1,82 @@
+"""Joins tracing to `@lambda_handler`: one span per invocation, exported when it ends.
+
+The span's parent is the trace context the event carried (invoke payload, API Gateway header,
+single SNS/SQS message); an SQS batch gets one link per record's producer instead. The sampling
+decision is therefore taken per invocation — never once per cold start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rez_telemetry.tracing.base import AnnotationValue, SpanKind
+
+if TYPE_CHECKING:
+    from rez_telemetry.tracing.tracer import Tracer
+
+
+def _records(event: Any) -> list[Mapping[str, Any]]:
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    return [r for r in records if isinstance(r, Mapping)] if isinstance(records, list) else []
+
+
+def _record_trace_context(record: Mapping[str, Any]) -> str | None:
+    try:
+        from rez_telemetry.correlation import from_record
+
+        info = from_record(record)
+    except Exception:
+        return None
+    return info.trace_context
+
+
+def invocation_kind(event: Any) -> SpanKind:
+    """`consumer` for queue and topic deliveries, `server` otherwise."""
+    records = _records(event)
+    if records and str(records[0].get("eventSource", records[0].get("EventSource", ""))) in (
+        "aws:sqs",
+        "aws:sns",
+    ):
+        return "consumer"
+    return "server"
+
+
+class TracingLifecycleHook:
+    """Lifecycle hook: invocation span at start, end + flush at the end."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        self.tracer = tracer
+
+    def on_invocation_start(self, event: Any, context: Any, info: Any) -> None:
+        """Open the invocation span (nothing at all when tracing is off)."""
+        if self.tracer.backend_name == "off":
+            return
+        records = _records(event)
+        links: list[str | None] = []
+        parent = getattr(info, "trace_context", None)
+        if len(records) > 1:
+            links = [_record_trace_context(record) for record in records]
+            parent = None
+        annotations: dict[str, AnnotationValue] = {}
+        for key in ("correlation_id", "message_id", "message_type"):
+            value = getattr(info, key, None)
+            if isinstance(value, str):
+                annotations[key] = value
+        request_id = getattr(context, "aws_request_id", None)
+        if isinstance(request_id, str):
+            annotations["faas.invocation_id"] = request_id
+        name = getattr(context, "function_name", None) or _service_name()
+        self.tracer.begin_invocation(name, invocation_kind(event), parent, links, annotations)
+
+    def on_invocation_end(self, error: BaseException | None) -> None:
+        """End the invocation span and export (force-flush) before Lambda freezes us."""
+        if self.tracer.active_backend() is None:
+            return
+        self.tracer.end_invocation(error)
+
+
+def _service_name() -> str:
+    from rez_telemetry.tracing.config import service_name
+
+    return service_name()
