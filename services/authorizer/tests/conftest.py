@@ -123,11 +123,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture(autouse=True)
 def _reset_global_state() -> Iterator[None]:
-    """Every test starts with no cached dependencies and no buffered metrics."""
+    """Every test starts with no cached dependencies, no buffered metrics, default logging."""
     from rez_telemetry import metrics
+    from rez_telemetry.handler import reset_cold_start
+    from rez_telemetry.logging import reset_logging
+    from rez_telemetry.logging.sampling import reset_sampling
 
-    bootstrap.reset()
-    metrics.reset()
+    for reset in (bootstrap.reset, metrics.reset, reset_logging, reset_sampling, reset_cold_start):
+        reset()
     yield
-    bootstrap.reset()
-    metrics.reset()
+    for reset in (bootstrap.reset, metrics.reset, reset_logging, reset_sampling, reset_cold_start):
+        reset()
