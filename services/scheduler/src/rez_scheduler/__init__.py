@@ -1,0 +1,1 @@
+"""Scheduler Lambda: turns an EventBridge Scheduler firing into a `scheduled_hello` message."""
