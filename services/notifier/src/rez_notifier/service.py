@@ -1,0 +1,170 @@
+"""The use case: notify one stored message through ntfy, exactly once, within ntfy's limits.
+
+Order of protections around the POST (each attempt):
+    circuit breaker (one state read, one state write per invocation)
+      └─ retry policy (tenacity, the shared classifier: 5xx, 429, transport errors)
+           └─ shared rate limit (waits for a token, bounded by the invocation's deadline)
+                └─ HTTP POST to ntfy
+The breaker wraps the whole retry loop so one failed invocation counts once, matching the
+seed's trace (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit state).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from rez_telemetry.logging import logger
+from rez_telemetry.metrics import NOTIFICATION_DURATION, NOTIFICATIONS_SENT, metrics
+from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, RetryPolicy
+
+from rez_notifier import _tracing
+from rez_notifier.errors import NtfyError
+from rez_notifier.message_store import MessageStore
+from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
+from rez_notifier.publication import NTFY_MESSAGE_LIMIT_BYTES, NtfyPublication, build_publication
+from rez_notifier.rate_limit import RateLimiter
+
+__all__ = ["NotificationResult", "Notifier", "Publisher", "send_notification"]
+
+
+class Publisher(Protocol):
+    """Posts one publication to ntfy and returns ntfy's message id (see `NtfyClient`)."""
+
+    def publish(self, publication: NtfyPublication) -> str:
+        """Raise an `NtfyError` on failure."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationResult:
+    """The answer to the processor."""
+
+    status: Literal["sent", "already_sent"]
+    notification_id: str
+
+    def as_answer(self) -> dict[str, str]:
+        """The Lambda response: `{"status", "notification_id"}` (docs/contracts.md)."""
+        return {"status": self.status, "notification_id": self.notification_id}
+
+
+@dataclass(slots=True)
+class Notifier:
+    """Everything `send_notification` needs, wired by `bootstrap` (tests wire their own)."""
+
+    messages: MessageStore
+    ntfy: Publisher
+    breaker: CircuitBreaker
+    rate_limiter: RateLimiter
+    retry_policy: Callable[[float], RetryPolicy]
+    """Builds the retry policy for a time budget in seconds (the invocation's remaining time)."""
+    clock: Callable[[], float] = time.time
+    stopwatch: Callable[[], float] = field(default=time.perf_counter)
+
+
+def _error_fields(error: BaseException) -> dict[str, object]:
+    fields: dict[str, object] = {"error": str(error), "error_type": type(error).__name__}
+    if isinstance(error, NtfyError):
+        fields["status_code"] = error.status_code
+        fields["retryable"] = error.retryable
+    return fields
+
+
+def _publish_with_retries(
+    notifier: Notifier, publication: NtfyPublication, *, deadline: float
+) -> str:
+    """Attempts until success, a permanent error, or the time budget is spent."""
+    attempts = 0
+    # A token must come early enough for the POST itself to finish before the deadline.
+    token_deadline = deadline - NTFY_TIMEOUT_SECONDS
+
+    def attempt() -> str:
+        nonlocal attempts
+        attempts += 1
+        logger.info("Sending notification to ntfy.sh", attempt=attempts)
+        waited = notifier.rate_limiter.acquire(deadline=token_deadline)
+        if waited > 0:
+            logger.info("Waited for the shared ntfy rate limit", wait_seconds=round(waited, 3))
+        with _tracing.span("HTTP POST ntfy", attempt=attempts):
+            return notifier.ntfy.publish(publication)
+
+    budget = max(token_deadline - notifier.clock(), 0.0)
+    return notifier.retry_policy(budget)(attempt)
+
+
+def send_notification(
+    notifier: Notifier, *, message_id: str, correlation_id: str, deadline: float
+) -> NotificationResult:
+    """Send message `message_id` to ntfy unless it already was; record ntfy's id on it.
+
+    `deadline` (epoch seconds) bounds every wait (rate limit, backoff). Raises
+    `CircuitOpenError` (fail fast), `NtfyError` subclasses, `RateLimitWaitTooLongError`,
+    `InvalidMessageError` or `MessageNotFoundError`; see docs/contracts.md.
+    """
+    _tracing.annotate(correlation_id=correlation_id, message_id=message_id)
+    message = notifier.messages.get(message_id)
+    _tracing.annotate(message_type=str(message.message_type))
+    if message.notification_id:
+        logger.info("Notification already sent", notification_id=message.notification_id)
+        return NotificationResult("already_sent", message.notification_id)
+
+    payload = message.payload
+    publication = build_publication(
+        message_id=message_id,
+        correlation_id=correlation_id,
+        title=payload.title,
+        body=payload.body,
+        priority=payload.priority,
+        tags=payload.tags,
+    )
+    if publication.truncated:
+        logger.warning(
+            "Notification body truncated",
+            original_bytes=publication.original_body_bytes,
+            sent_bytes=publication.body_bytes,
+            limit_bytes=NTFY_MESSAGE_LIMIT_BYTES,
+        )
+
+    started = notifier.stopwatch()
+    try:
+        with notifier.breaker.guard():
+            notification_id = _publish_with_retries(notifier, publication, deadline=deadline)
+    except CircuitOpenError as error:
+        # Nothing was sent: the message goes back to SQS; CircuitBreakerState tells the story.
+        logger.warning("Notification failed", **_error_fields(error))
+        raise
+    except Exception as error:
+        metrics.record_count(NOTIFICATIONS_SENT, 1, {"Status": "failure"})
+        logger.error(
+            "Notification failed",
+            duration_ms=round((notifier.stopwatch() - started) * 1000.0, 1),
+            **_error_fields(error),
+        )
+        raise
+    duration_ms = round((notifier.stopwatch() - started) * 1000.0, 1)
+    metrics.record_count(NOTIFICATIONS_SENT, 1, {"Status": "success"})
+    metrics.record_duration(NOTIFICATION_DURATION, duration_ms)
+    logger.info(
+        "Notification sent successfully", notification_id=notification_id, duration_ms=duration_ms
+    )
+    _record(notifier, message_id, notification_id)
+    return NotificationResult("sent", notification_id)
+
+
+def _record(notifier: Notifier, message_id: str, notification_id: str) -> None:
+    """Store ntfy's id on the message; a failure here must not turn a sent message into a retry."""
+    try:
+        earlier = notifier.messages.record_notification(message_id, notification_id)
+    except Exception as error:  # the processor's mark_completed records the id as well
+        logger.opt(exception=error).error(
+            "Notification id not recorded", notification_id=notification_id, error=str(error)
+        )
+        return
+    if earlier is not None:
+        logger.warning(
+            "Message was notified twice",
+            notification_id=notification_id,
+            earlier_notification_id=earlier,
+        )
