@@ -1,0 +1,174 @@
+"""`@lambda_handler`: invocation fields, correlation, start/end lines, errors, no leftovers."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from rez_telemetry import correlation, lambda_handler, logger
+from rez_telemetry.correlation import get_correlation_id
+from rez_telemetry.handler import reset_cold_start
+
+
+def test_usable_with_and_without_arguments_and_keeps_the_name(logs, lambda_context):
+    @lambda_handler
+    def bare(event, context):
+        """Bare docstring."""
+        return "bare"
+
+    @lambda_handler(service="processor", correlation_from="invoke")
+    def configured(event, context):
+        return "configured"
+
+    assert bare({}, lambda_context) == "bare"
+    assert configured({}, lambda_context) == "configured"
+    assert (bare.__name__, bare.__doc__) == ("bare", "Bare docstring.")
+    assert inspect.unwrap(configured).__name__ == "configured"
+
+
+def test_invocation_lines_carry_request_id_cold_start_and_duration(logs, lambda_context):
+    @lambda_handler(service="processor")
+    def handler(event, context):
+        logger.info("work")
+
+    handler({"correlation_id": "corr-1"}, lambda_context)
+    started, work, completed = logs.lines
+    assert (started["message"], started["level"]) == ("Invocation started", "DEBUG")
+    assert started["event_source"] == "invoke"
+    for line in (started, work, completed):
+        assert line["service"] == "processor"
+        assert line["function_request_id"] == lambda_context.aws_request_id
+        assert line["correlation_id"] == "corr-1"
+        assert line["cold_start"] is True
+    assert (completed["message"], completed["level"]) == ("Invocation completed", "INFO")
+    assert isinstance(completed["duration_ms"], float)
+    assert completed["duration_ms"] >= 0
+
+
+def test_cold_start_is_true_only_for_the_first_invocation(logs, lambda_context):
+    @lambda_handler
+    def handler(event, context):
+        return None
+
+    handler({}, lambda_context)
+    handler({}, lambda_context)
+    reset_cold_start()
+    handler({}, lambda_context)
+    completed = [
+        line["cold_start"] for line in logs.lines if line["message"] == "Invocation completed"
+    ]
+    assert completed == [True, False, True]
+
+
+def test_provisioned_concurrency_is_never_a_cold_start(logs, lambda_context, monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
+
+    @lambda_handler
+    def handler(event, context):
+        return None
+
+    handler({}, lambda_context)
+    assert logs.find("Invocation completed")["cold_start"] is False
+
+
+def test_xray_trace_id_comes_from_the_lambda_environment(logs, lambda_context, monkeypatch):
+    monkeypatch.setenv(
+        "_X_AMZN_TRACE_ID",
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    )
+
+    @lambda_handler
+    def handler(event, context):
+        return None
+
+    handler({}, lambda_context)
+    assert (
+        logs.find("Invocation completed")["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+    )
+
+
+def test_an_unhandled_exception_is_logged_once_and_re_raised(logs, lambda_context):
+    # GIVEN nested decorated handlers, the inner one failing
+    @lambda_handler
+    def inner(event, context):
+        raise ConnectionError("ntfy unreachable")
+
+    @lambda_handler
+    def outer(event, context):
+        return inner(event, context)
+
+    # WHEN invoked
+    with pytest.raises(ConnectionError, match="ntfy unreachable"):
+        outer({"correlation_id": "corr-err"}, lambda_context)
+    # THEN exactly one ERROR line, structured, with its correlation ID
+    errors = [line for line in logs.lines if line["level"] == "ERROR"]
+    assert len(errors) == 1
+    (error,) = errors
+    assert error["message"] == "Invocation failed"
+    assert error["correlation_id"] == "corr-err"
+    assert error["error_type"] == "ConnectionError"
+    assert error["exception"]["type"] == "ConnectionError"
+    assert "Invocation completed" not in logs.messages()
+
+
+def test_no_context_is_left_for_the_next_invocation(logs, lambda_context, load_event):
+    @lambda_handler
+    def handler(event, context):
+        correlation.set_correlation_id("set-inside")
+        logger.info("inside", correlation_id_seen=get_correlation_id())
+
+    handler(load_event("apiGatewayProxyEvent.json"), lambda_context)
+    # THEN after the invocation nothing remains
+    assert get_correlation_id() is None
+    logger.info("after")
+    after = logs.lines[-1]
+    assert "correlation_id" not in after
+    assert "function_request_id" not in after
+
+
+def test_correlation_from_api_gateway_event(logs, lambda_context, load_event):
+    @lambda_handler(correlation_from="api_gateway")
+    def handler(event, context):
+        return correlation.http_headers()
+
+    headers = handler(load_event("apiGatewayProxyEvent.json"), lambda_context)
+    assert headers["X-Correlation-ID"] == "660e9500-f39c-52e5-b827-557766551111"
+    assert logs.find("Invocation completed")["correlation_id"] == headers["X-Correlation-ID"]
+
+
+def test_the_event_is_auto_detected(logs, lambda_context, load_event):
+    seen = {}
+
+    @lambda_handler
+    def handler(event, context):
+        seen["id"] = get_correlation_id()
+
+    handler(load_event("snsEvent.json"), lambda_context)
+    assert seen["id"] == "sns-corr-42"
+    assert logs.find("Invocation started")["event_source"] == "sns"
+
+
+def test_an_sqs_batch_lists_its_correlation_ids_on_the_first_line(logs, lambda_context, load_event):
+    @lambda_handler(service="processor", correlation_from="sqs_batch")
+    def handler(event, context):
+        return None
+
+    handler(load_event("sqsEventRawDelivery.json"), lambda_context)
+    started = logs.find("Invocation started")
+    assert started["batch_size"] == 3
+    assert started["correlation_ids"] == ["corr-aaaa-0001", "corr-bbbb-0002", "corr-cccc-0003"]
+
+
+def test_the_handler_configures_logging_on_first_call_not_at_import(monkeypatch, capsys):
+    from rez_telemetry.logging.state import STATE
+
+    monkeypatch.setenv("STAGE", "prod")
+
+    @lambda_handler(service="notifier")
+    def handler(event, context):
+        return None
+
+    assert not STATE.ready
+    handler({}, None)
+    assert STATE.ready
+    assert '"service":"notifier"' in capsys.readouterr().out
