@@ -1,0 +1,1 @@
+"""Message processor Lambda: SQS consumer driving each message to `completed` or `failed`."""

@@ -1,0 +1,110 @@
+"""The SQS batch: each record in its own correlation scope and span; failures reported per record.
+
+A record that fails in any way (poison body, unknown message, notifier error, a bug) is listed in
+`batchItemFailures` and never affects its neighbours; SQS retries it and, after
+`maxReceiveCount`, moves it to the DLQ. Nothing is acknowledged unless it was processed or is a
+duplicate of a message already handled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rez_messages import InvalidDeliveryError, parse_delivery
+from rez_telemetry import correlation, logger
+from rez_telemetry.tracing import tracer
+
+from rez_processor.service import Outcome, ProcessingContext, UnknownMessageError, process_delivery
+
+__all__ = ["BatchResult", "MalformedBatchError", "process_batch"]
+
+
+class MalformedBatchError(ValueError):
+    """The event is not an SQS batch whose records can be reported one by one."""
+
+
+@dataclass
+class BatchResult:
+    """Per-record outcomes, by SQS messageId, and the answer Lambda expects."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def as_response(self) -> dict[str, list[dict[str, str]]]:
+        """`{"batchItemFailures": [{"itemIdentifier": <messageId>}, ...]}`."""
+        return {"batchItemFailures": [{"itemIdentifier": item} for item in self.failures]}
+
+
+def _records(event: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(event, Mapping) or not isinstance(event.get("Records"), list):
+        raise MalformedBatchError("event has no Records list")
+    records = event["Records"]
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping) or not isinstance(record.get("messageId"), str):
+            # Without a messageId no partial failure can be reported: fail the whole batch
+            # so SQS redelivers everything (duplicates are detected) rather than lose one.
+            raise MalformedBatchError(f"record {index} has no messageId")
+    return records
+
+
+def _body_size(record: Mapping[str, Any]) -> int:
+    body = record.get("body")
+    return len(body.encode("utf-8", errors="replace")) if isinstance(body, str) else 0
+
+
+def _receive_count(record: Mapping[str, Any]) -> int:
+    try:
+        return int((record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _reject_poison(record: Mapping[str, Any], reason: str, size: int) -> Outcome:
+    logger.error(
+        "Message processing failed",
+        sqs_message_id=record["messageId"],
+        error=f"invalid message: {reason}",
+        reason=reason,
+        body_size=size,
+        retry_count=_receive_count(record) - 1,
+        poison=True,
+    )
+    tracer.metadata(error=reason, poison=True)
+    return Outcome.FAILED
+
+
+def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Outcome:
+    """One record, already inside its correlation scope and span."""
+    try:
+        delivery = parse_delivery(record)
+    except InvalidDeliveryError as error:
+        return _reject_poison(record, error.reason, error.body_size)
+    try:
+        return process_delivery(delivery, ctx)
+    except UnknownMessageError as error:
+        return _reject_poison(record, str(error), _body_size(record))
+
+
+def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
+    """Process every record; a failure of one is reported for that record only."""
+    result = BatchResult()
+    for record in _records(event):
+        sqs_message_id = record["messageId"]
+        with correlation.record_scope(record) as info:
+            try:
+                with tracer.consumer_span("process_message", [info.trace_context]):
+                    outcome = process_record(record, ctx)
+            except Exception as error:
+                logger.opt(exception=error).error(
+                    "Message processing failed",
+                    sqs_message_id=sqs_message_id,
+                    error=f"{type(error).__name__}: {error}",
+                    retry_count=_receive_count(record) - 1,
+                )
+                outcome = Outcome.RETRY
+        result.outcomes[sqs_message_id] = outcome
+        if not outcome.acknowledged:
+            result.failures.append(sqs_message_id)
+    return result
