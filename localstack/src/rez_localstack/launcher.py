@@ -67,7 +67,7 @@ class Handle:
 
 
 def _http_json(url: str, timeout: float = 2.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read() or b"null")
 
 
@@ -158,7 +158,9 @@ def start(
     state_root: Path | None = None,
 ) -> Handle:
     """Bring LocalStack (and the mock ntfy) up on 127.0.0.1, or reuse what already runs there."""
-    timeout = timeout or settings.env_float(settings.START_TIMEOUT_ENV, settings.DEFAULT_START_TIMEOUT)
+    timeout = timeout or settings.env_float(
+        settings.START_TIMEOUT_ENV, settings.DEFAULT_START_TIMEOUT
+    )
     external = os.environ.get(settings.ENDPOINT_ENV)
     if external:
         endpoint = external.rstrip("/")
@@ -181,8 +183,12 @@ def start(
             handle = _start_localstack(port, root, state_dir)
         try:
             _wait(
-                lambda: _healthy(handle.endpoint), handle.pid or 0, handle.pid_start, timeout,
-                "LocalStack", handle.log or "",
+                lambda: _healthy(handle.endpoint),
+                handle.pid or 0,
+                handle.pid_start,
+                timeout,
+                "LocalStack",
+                handle.log or "",
             )
             if with_mock_ntfy:
                 _ensure_ntfy(handle, ntfy_port, state_dir, timeout)
@@ -231,8 +237,14 @@ def _ensure_ntfy(handle: Handle, ntfy_port: int, state_dir: Path, timeout: float
     handle.ntfy_log = str(log)
     _save(handle, state_dir)
     url = handle.ntfy
-    _wait(lambda: _ntfy_healthy(url), handle.ntfy_pid, handle.ntfy_pid_start, timeout,
-          "mock ntfy", str(log))
+    _wait(
+        lambda: _ntfy_healthy(url),
+        handle.ntfy_pid,
+        handle.ntfy_pid_start,
+        timeout,
+        "mock ntfy",
+        str(log),
+    )
 
 
 def _stop_record(handle: Handle) -> list[int]:
@@ -274,7 +286,7 @@ def status(port: int | None = None, state_root: Path | None = None) -> dict[str,
     record = _load((state_root or settings.state_root()) / str(port))
     if record is None or not record.pid:
         return {"endpoint": f"http://127.0.0.1:{port}", "running": False, "healthy": False}
-    result = json.loads(record.to_json())
+    result: dict[str, Any] = json.loads(record.to_json())
     result["running"] = processes.is_alive(record.pid, record.pid_start)
     result["healthy"] = result["running"] and _healthy(record.endpoint)
     if record.ntfy:
@@ -289,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rez_localstack.launcher")
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--port", type=int, help=f"gateway port (env {settings.PORT_ENV})")
-    parser.add_argument("--ntfy-port", type=int, help=f"mock ntfy port (env {settings.NTFY_PORT_ENV})")
+    parser.add_argument(
+        "--ntfy-port", type=int, help=f"mock ntfy port (env {settings.NTFY_PORT_ENV})"
+    )
     parser.add_argument("--no-ntfy", action="store_true", help="do not start the mock ntfy")
     parser.add_argument("--timeout", type=float, help="seconds to wait for health")
     args = parser.parse_args(argv)

@@ -7,7 +7,6 @@ Entry points are declared in ``pyproject.toml``.
 """
 
 from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
-
 from localstack.services.plugins import Service, aws_provider
 
 from rez_localstack.settings import DYNAMODB_PROVIDER_NAME, LAMBDA_EXECUTOR_NAME
@@ -20,10 +19,12 @@ def dynamodb_rez_moto() -> Service:
 
     from rez_localstack.dynamodb.provider import MotoDynamoDBProvider
 
-    return Service.for_provider(MotoDynamoDBProvider(), dispatch_table_factory=MotoFallbackDispatcher)
+    return Service.for_provider(
+        MotoDynamoDBProvider(), dispatch_table_factory=MotoFallbackDispatcher
+    )
 
 
-class HostProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):  # type: ignore[misc]
+class HostProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
     """Runs Lambda functions as child processes on 127.0.0.1 instead of Docker containers."""
 
     name = LAMBDA_EXECUTOR_NAME

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import queue
-import resource
 import signal
 import sys
 import threading
@@ -186,7 +185,8 @@ class _InitError(Exception):
 
 
 def _error_body(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
-    frames = traceback.extract_tb(exc.__traceback__)
+    """AWS's error shape; the stack trace shows the function's frames, not this runtime's."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,
@@ -267,6 +267,18 @@ class LambdaContext:
         return f"LambdaContext([aws_request_id={self.aws_request_id}])"
 
 
+def _peak_memory_mb() -> int:
+    """Peak RSS of this image (VmHWM): ``ru_maxrss`` would count LocalStack's, via fork."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _now_iso() -> str:
     now = datetime.datetime.now(datetime.timezone.utc)  # noqa: UP017 (3.9+)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
@@ -321,7 +333,7 @@ class Runtime:
             return True
 
     def _report_line(self, request_id: str, duration_ms: float) -> str:
-        max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        max_rss_mb = _peak_memory_mb()
         line = (
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
             f"Billed Duration: {int(duration_ms) + 1} ms\tMemory Size: {self.memory} MB\t"

@@ -8,6 +8,7 @@ concurrency and event-source code is untouched; only where the runtime runs chan
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import select
@@ -42,6 +43,17 @@ HOST = "127.0.0.1"
 PORT_TIMEOUT = 15.0
 
 
+def unsupported_reason(function_version: FunctionVersion) -> str | None:
+    """Why this executor cannot run the function, or None when it can."""
+    if function_version.config.package_type != PackageType.Zip:
+        return "The host-process Lambda executor runs zip functions only, not container images"
+    try:
+        find_interpreter(function_version.config.runtime or "")
+    except UnsupportedRuntimeError as exc:
+        return str(exc)
+    return None
+
+
 def _exit_error(code: int | None) -> bytes:
     return (
         '{"errorType": "Runtime.ExitError", "errorMessage": '
@@ -68,6 +80,15 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
     def start(self, env_vars: dict[str, str]) -> None:
         self.executor_endpoint.start()
         self._env_vars = env_vars
+        if reason := unsupported_reason(self.function_version):
+            # Every invoke answers this error (FunctionError: Unhandled). Failing the version in
+            # prepare_version instead would leave a function LocalStack cannot delete.
+            raise StatusErrorException(
+                "Runtime not supported here",
+                payload=json.dumps(
+                    {"errorType": "Runtime.InvalidRuntime", "errorMessage": reason}
+                ).encode(),
+            )
         self._spawn()
         self.executor_endpoint.wait_for_startup()
 
@@ -106,8 +127,14 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
             with open(self._log_path, "ab") as log:
                 self._process = subprocess.Popen(
                     [
-                        str(interpreter), "-I", "-S", str(BOOTSTRAP),
-                        "--port-fd", str(port_w), "--lifeline-fd", str(life_r),
+                        str(interpreter),
+                        "-I",
+                        "-S",
+                        str(BOOTSTRAP),
+                        "--port-fd",
+                        str(port_w),
+                        "--lifeline-fd",
+                        str(life_r),
                     ],
                     env=self._child_env(interpreter, code_dir),
                     cwd=code_dir,
@@ -171,7 +198,7 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
                 process.wait(timeout=5)
         try:
             self.executor_endpoint.shutdown()
-        except Exception as exc:  # noqa: BLE001 - mirrors the Docker executor
+        except Exception as exc:
             LOG.debug("Error shutting down executor endpoint %s: %s", self.id, exc)
         if self._tmp_dir is not None:
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
@@ -214,16 +241,10 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
 
     @classmethod
     def prepare_version(cls, function_version: FunctionVersion) -> None:
-        """Refuse what cannot run here; unzip the code. No image pull, no init binary."""
-        if function_version.config.package_type != PackageType.Zip:
-            raise LambdaRuntimeException(
-                "The host-process Lambda executor runs zip functions only, not container images"
-            )
-        try:
-            find_interpreter(function_version.config.runtime or "")
-        except UnsupportedRuntimeError as exc:
-            raise LambdaRuntimeException(str(exc)) from exc
-        if function_version.config.code:
+        """Unzip the code; no image pull, no init binary. Unservable runtimes fail at invoke."""
+        if reason := unsupported_reason(function_version):
+            LOG.warning("Function %s will not run: %s", function_version.qualified_arn, reason)
+        if function_version.config.package_type == PackageType.Zip and function_version.config.code:
             function_version.config.code.prepare_for_execution()
 
     @classmethod

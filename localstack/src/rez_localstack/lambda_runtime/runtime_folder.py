@@ -25,7 +25,7 @@ _MARKER = ".rez-runtime.json"
 
 
 def default_boto3_version() -> str:
-    """The boto3 locked in this project: already in uv's cache, so installing it needs no network."""
+    """The boto3 locked in this project: already in uv's cache, so no network is needed."""
     return os.environ.get(BOTO3_VERSION_ENV) or metadata.version("boto3")
 
 
@@ -55,8 +55,16 @@ def ensure_runtime_folder(cache_dir: Path, boto3_version: str | None = None) -> 
         try:
             subprocess.run(
                 [
-                    *_uv(), "pip", "install", "--quiet", "--target", str(staging),
-                    "--python-version", "3.12", "--only-binary", ":all:",
+                    *_uv(),
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--target",
+                    str(staging),
+                    "--python-version",
+                    "3.12",
+                    "--only-binary",
+                    ":all:",
                     *(f"{name}=={pin}" for name, pin in wanted.items()),
                 ],
                 check=True,
@@ -69,7 +77,9 @@ def ensure_runtime_folder(cache_dir: Path, boto3_version: str | None = None) -> 
                 shutil.rmtree(target)
             staging.rename(target)
         except subprocess.CalledProcessError as exc:
-            raise RuntimeError(f"installing the Lambda runtime folder failed:\n{exc.stdout}") from exc
+            raise RuntimeError(
+                f"installing the Lambda runtime folder failed:\n{exc.stdout}"
+            ) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target

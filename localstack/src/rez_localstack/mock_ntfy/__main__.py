@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -28,10 +29,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     print(f"mock ntfy listening on {mock.url}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         mock.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     return 0
 
 

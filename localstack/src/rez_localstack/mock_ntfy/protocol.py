@@ -25,11 +25,17 @@ DEFAULT_MESSAGE = "triggered"
 TOPIC_RE = re.compile(r"^[-_A-Za-z0-9]{1,64}$")
 
 PRIORITIES = {
-    "1": 1, "min": 1,
-    "2": 2, "low": 2,
-    "3": 3, "default": 3,
-    "4": 4, "high": 4,
-    "5": 5, "max": 5, "urgent": 5,
+    "1": 1,
+    "min": 1,
+    "2": 2,
+    "low": 2,
+    "3": 3,
+    "default": 3,
+    "4": 4,
+    "high": 4,
+    "5": 5,
+    "max": 5,
+    "urgent": 5,
 }
 
 _LINK_PUBLISH = "https://ntfy.sh/docs/publish/"
@@ -64,14 +70,18 @@ def message_not_utf8() -> NtfyError:
 def attachments_disallowed() -> NtfyError:
     """What ntfy answers a message over the size limit when attachments are not configured."""
     return NtfyError(
-        40014, 400, "invalid request: attachments not allowed",
+        40014,
+        400,
+        "invalid request: attachments not allowed",
         "https://ntfy.sh/docs/config/#attachments",
     )
 
 
 def json_invalid() -> NtfyError:
     return NtfyError(
-        40017, 400, "invalid request: request body must be message JSON",
+        40017,
+        400,
+        "invalid request: request body must be message JSON",
         _LINK_PUBLISH + "#publish-as-json",
     )
 
@@ -90,7 +100,9 @@ def not_found() -> NtfyError:
 
 def too_many_requests() -> NtfyError:
     return NtfyError(
-        42901, 429, "limit reached: too many requests, please be nice",
+        42901,
+        429,
+        "limit reached: too many requests, please be nice",
         _LINK_PUBLISH + "#limitations",
     )
 
@@ -99,7 +111,10 @@ def for_status(status: int) -> NtfyError:
     """ntfy's body for an injected failure status."""
     known = {
         400: NtfyError(40000, 400, "invalid request"),
-        401: unauthorized(), 403: forbidden(), 404: not_found(), 429: too_many_requests(),
+        401: unauthorized(),
+        403: forbidden(),
+        404: not_found(),
+        429: too_many_requests(),
         500: NtfyError(50001, 500, "internal server error"),
         507: NtfyError(50701, 507, "topic is inactive; no device available to recieve message"),
     }
@@ -211,7 +226,9 @@ def from_http(
     fields = {
         "title": read_param(headers, query, "x-title", "title", "ti", "t"),
         "message": text,
-        "priority": parse_priority(read_param(headers, query, "x-priority", "priority", "prio", "p")),
+        "priority": parse_priority(
+            read_param(headers, query, "x-priority", "priority", "prio", "p")
+        ),
         "tags": [t.strip() for t in tags.split(",") if t.strip()] if tags else [],
         "click": read_param(headers, query, "x-click", "click"),
         "icon": read_param(headers, query, "x-icon", "icon"),

@@ -63,9 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _reset(self) -> None:
         """Drop the connection without an answer (RST), as a crashed server would."""
         with contextlib.suppress(OSError):
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.close()
@@ -203,9 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
         if method in ("POST", "PUT") and not parts:
             self._authorize(headers)
             return protocol.from_json(body)
-        publishes = (
-            (method in ("POST", "PUT") and len(parts) == 1)
-            or (len(parts) == 2 and parts[1] in _PUBLISH_SUFFIXES and method in ("GET", "POST", "PUT"))
+        publishes = (method in ("POST", "PUT") and len(parts) == 1) or (
+            len(parts) == 2 and parts[1] in _PUBLISH_SUFFIXES and method in ("GET", "POST", "PUT")
         )
         if not publishes:
             raise protocol.not_found()
@@ -263,7 +260,7 @@ class MockNtfy:
 
     def start(self) -> MockNtfy:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="mock-ntfy", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="mock-ntfy", daemon=True
         )
         self._thread.start()
         return self
