@@ -65,7 +65,7 @@ def captured(monkeypatch) -> Captured:
     from rez_telemetry.logging import configure_logging
 
     sink = Captured()
-    configure_logging(sink=sink.raw_logs.append, level="DEBUG", sample_rate=1.0)
+    configure_logging(sink=sink.raw_logs.append, level="INFO", sample_rate=1.0)
     metrics.configure(backend="emf", stage="dev", write=sink.raw_metrics.append)
     return sink
 

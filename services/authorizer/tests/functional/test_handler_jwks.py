@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rez_authorizer import bootstrap
 from rez_authorizer.config import AuthorizerConfig
 from rez_authorizer.handler import handler
@@ -23,7 +22,7 @@ def test_rs256_and_es256_tokens_are_allowed(jwks_env, kit, context, captured):
 
 
 def test_a_token_signed_by_another_key_with_a_known_kid_is_401(jwks_env, kit, context, captured):
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         handler(kit.event(EVENT, kit.signed(kit.other_rsa, "RS256", "rsa-1")), context)
     assert captured.decisions()[0]["reason"] == "bad_signature"
 
@@ -38,7 +37,7 @@ def test_unknown_kids_refresh_the_jwks_at_most_once_per_interval(
     # WHEN a flood of tokens names unknown kids, 40 s later, within one refresh interval
     clock.advance(40)
     for index in range(30):
-        with pytest.raises(Exception, match="^Unauthorized$"):
+        with pytest.raises(Exception, match=r"^Unauthorized$"):
             handler(kit.event(EVENT, kit.signed(kit.other_rsa, "RS256", f"x-{index}")), context)
     # THEN the JWKS endpoint saw one refresh, not thirty
     assert jwks_env.requests == 2
@@ -56,7 +55,7 @@ def test_an_unreachable_jwks_is_401_not_500(jwks_env, kit, context, captured):
     # GIVEN the JWKS endpoint answering 503
     jwks_env.status = 503
     # WHEN a token arrives THEN 401, logged as a key problem at ERROR
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         handler(kit.event(EVENT, kit.signed(kit.rsa, "RS256", "rsa-1")), context)
     [decision] = captured.decisions()
     assert (decision["reason"], decision["level"]) == ("keys_unavailable", "ERROR")
@@ -65,6 +64,6 @@ def test_an_unreachable_jwks_is_401_not_500(jwks_env, kit, context, captured):
 def test_hs256_is_refused_when_only_asymmetric_algorithms_are_configured(
     jwks_env, kit, context, captured
 ):
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         handler(kit.event(EVENT, kit.hs256()), context)
     assert captured.decisions()[0]["reason"] == "algorithm_not_allowed"
