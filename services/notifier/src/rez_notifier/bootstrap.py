@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from rez_messages.dynamodb import DynamoDBMessageRepository
+from rez_telemetry import tracer
 from rez_telemetry.resilience import (
     CircuitBreaker,
     DynamoDBStateStore,
@@ -21,6 +22,7 @@ from rez_telemetry.resilience import (
 
 from rez_notifier.config import NTFY_SERVICE, NotifierSettings
 from rez_notifier.errors import NtfyUnavailableError
+from rez_notifier.http_client import new_http_client
 from rez_notifier.message_store import DynamoDBMessageStore
 from rez_notifier.ntfy_client import NtfyClient
 from rez_notifier.ntfy_token import NoToken, SecretsManagerToken
@@ -39,6 +41,11 @@ def _boto3_client(name: str) -> Any:
     import boto3
 
     return boto3.client(name)
+
+
+def _traced(client: Any) -> Any:
+    """AWS calls as spans (`DynamoDB.GetItem`, ...) even for a client made before tracing was."""
+    return tracer.instrument_boto_client(client)
 
 
 def _retry_factory(
@@ -65,11 +72,16 @@ def build(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Notifier:
-    """A `Notifier` for `settings`; clients not given are created here (never at import)."""
-    dynamodb = dynamodb if dynamodb is not None else _boto3_client("dynamodb")
+    """A `Notifier` for `settings`; clients not given are created here (never at import).
+
+    A given `http` client is used as is (not traced); the default one is traced.
+    """
+    dynamodb = _traced(dynamodb if dynamodb is not None else _boto3_client("dynamodb"))
     token: Callable[[], str | None] = NoToken()
     if settings.ntfy_token_secret:
-        secrets = secretsmanager if secretsmanager is not None else _boto3_client("secretsmanager")
+        secrets = _traced(
+            secretsmanager if secretsmanager is not None else _boto3_client("secretsmanager")
+        )
         token = SecretsManagerToken(secrets, settings.ntfy_token_secret)
     limiter: RateLimiter = Unlimited()
     if settings.rate_limited:
@@ -94,7 +106,7 @@ def build(
             settings.messages_table,
         ),
         ntfy=NtfyClient(
-            http or httpx.Client(),
+            http or new_http_client(),
             base_url=settings.ntfy_url,
             topic=settings.ntfy_topic,
             token_provider=token,

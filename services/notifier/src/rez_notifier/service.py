@@ -6,7 +6,8 @@ Order of protections around the POST (each attempt):
            └─ shared rate limit (waits for a token, bounded by the invocation's deadline)
                 └─ HTTP POST to ntfy
 The breaker wraps the whole retry loop so one failed invocation counts once, matching the
-seed's trace (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit state).
+seed's trace (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit state). The AWS and
+HTTP spans come from `rez_telemetry`'s instrumentation of the clients (see `bootstrap`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from rez_telemetry.logging import logger
+from rez_telemetry import logger, tracer
 from rez_telemetry.metrics import NOTIFICATION_DURATION, NOTIFICATIONS_SENT, metrics
 from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, RetryPolicy
 
-from rez_notifier import _tracing
 from rez_notifier.errors import NtfyError
 from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
@@ -87,8 +87,7 @@ def _publish_with_retries(
         waited = notifier.rate_limiter.acquire(deadline=token_deadline)
         if waited > 0:
             logger.info("Waited for the shared ntfy rate limit", wait_seconds=round(waited, 3))
-        with _tracing.span("HTTP POST ntfy", attempt=attempts):
-            return notifier.ntfy.publish(publication)
+        return notifier.ntfy.publish(publication)  # traced as "HTTP POST" by the client
 
     budget = max(token_deadline - notifier.clock(), 0.0)
     return notifier.retry_policy(budget)(attempt)
@@ -103,9 +102,9 @@ def send_notification(
     `CircuitOpenError` (fail fast), `NtfyError` subclasses, `RateLimitWaitTooLongError`,
     `InvalidMessageError` or `MessageNotFoundError`; see docs/contracts.md.
     """
-    _tracing.annotate(correlation_id=correlation_id, message_id=message_id)
+    tracer.annotate(correlation_id=correlation_id, message_id=message_id)
     message = notifier.messages.get(message_id)
-    _tracing.annotate(message_type=str(message.message_type))
+    tracer.annotate(message_type=str(message.message_type))
     if message.notification_id:
         logger.info("Notification already sent", notification_id=message.notification_id)
         return NotificationResult("already_sent", message.notification_id)

@@ -21,6 +21,7 @@ from rez_telemetry.handler import reset_cold_start
 from rez_telemetry.logging import configure_logging, reset_logging
 from rez_telemetry.metrics import metrics
 from rez_telemetry.resilience import DynamoDBStateStore
+from rez_telemetry.tracing import tracer
 
 NTFY_URL = "https://ntfy.test"
 TOPIC = "rez-agent-test"
@@ -34,14 +35,17 @@ SECRET_NAME = "rez-agent/test/ntfy-token"
 def _reset_global_state(monkeypatch: pytest.MonkeyPatch):
     """Each test starts with no cached notifier, fresh logging/metrics, and a cold start."""
     monkeypatch.setenv("STAGE", "test")
+    monkeypatch.setenv("TRACING_BACKEND", "off")
     bootstrap.reset()
     reset_logging()
     metrics.reset()
+    tracer.reset()
     reset_cold_start()
     yield
     bootstrap.reset()
     reset_logging()
     metrics.reset()
+    tracer.reset()
 
 
 @pytest.fixture
@@ -138,13 +142,7 @@ def ntfy():
 
 
 @pytest.fixture
-def http():
-    with httpx.Client() as client:
-        yield client
-
-
-@pytest.fixture
-def wire(dynamodb, http, clock):
+def wire(dynamodb, clock):
     """Build the notifier as bootstrap does, over moto, and make the handler use it."""
 
     def build(settings: NotifierSettings, **overrides):
@@ -152,7 +150,6 @@ def wire(dynamodb, http, clock):
             settings,
             dynamodb=overrides.pop("dynamodb", dynamodb),
             secretsmanager=overrides.pop("secretsmanager", None),
-            http=http,
             clock=clock,
             sleep=clock.sleep,
         )
