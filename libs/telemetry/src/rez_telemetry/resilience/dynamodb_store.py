@@ -146,7 +146,7 @@ class DynamoDBStateStore:
                 "ALL_NEW",
             )
             return self.load(service) if attributes is None else _record(attributes)
-        cutoff = {":cutoff": _n(now - window_seconds), ":now": _n(now)}
+        cutoff = {":cutoff": _n(now - window_seconds)}
         for _ in range(_WINDOW_RETRIES):
             attributes = self._update(
                 service,
@@ -161,7 +161,7 @@ class DynamoDBStateStore:
                 service,
                 "SET #state = :closed, #failures = :one, #window = :now",
                 f"{closed} AND (attribute_not_exists(#window) OR #window <= :cutoff)",
-                {**values, **cutoff},
+                {**values, **cutoff, ":now": _n(now)},
                 "ALL_NEW",
             )
             if attributes is not None:

@@ -19,7 +19,7 @@ from rez_telemetry.tracing.header import (
 from rez_telemetry.tracing.lifecycle import TracingLifecycleHook
 from rez_telemetry.tracing.propagation import TraceContextInjector
 from rez_telemetry.tracing.sampling import ReservoirSampler, sampler_for_stage
-from rez_telemetry.tracing.tracer import SpanScope, Tracer
+from rez_telemetry.tracing.facade import SpanScope, Tracer
 
 __all__ = [
     "ReservoirSampler",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from rez_telemetry.tracing.base import SpanHandle
-    from rez_telemetry.tracing.tracer import Tracer
+    from rez_telemetry.tracing.facade import Tracer
 
 _SPAN_KEY: Final = "rez_telemetry_span"
 _MARKER: Final = "rez_telemetry_botocore_hooks"

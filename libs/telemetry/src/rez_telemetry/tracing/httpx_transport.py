@@ -13,7 +13,7 @@ import httpx
 
 if TYPE_CHECKING:
     from rez_telemetry.tracing.base import SpanHandle
-    from rez_telemetry.tracing.tracer import Tracer
+    from rez_telemetry.tracing.facade import Tracer
 
 _MARKER = "_rez_telemetry_traced"
 

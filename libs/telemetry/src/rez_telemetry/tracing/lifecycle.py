@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rez_telemetry.tracing.base import AnnotationValue, SpanKind
 
 if TYPE_CHECKING:
-    from rez_telemetry.tracing.tracer import Tracer
+    from rez_telemetry.tracing.facade import Tracer
 
 
 def _records(event: Any) -> list[Mapping[str, Any]]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from rez_telemetry.tracing.tracer import Tracer
+    from rez_telemetry.tracing.facade import Tracer
 
 TRACE_CONTEXT_KEY: Final = "trace_context"
 
