@@ -13,7 +13,7 @@ from rez_messages import (
     InvalidCursorError,
     MessageNotFoundError,
 )
-from rez_telemetry import logger, metrics
+from rez_telemetry import logger, metrics, tracer
 from rez_telemetry.metrics.names import MESSAGES_CREATED
 
 from rez_web_api import bootstrap, service
@@ -72,6 +72,8 @@ def create_message(request: Request, params: dict[str, str], correlation_id: str
             "body; use a new key for a new message",
         ) from None
     message = outcome.message
+    tracer.annotate(message_id=message.message_id, message_type=str(message.message_type))
+    tracer.metadata(status=str(message.status), idempotent_replay=not outcome.created)
     headers = {"Location": f"/api/messages/{message.message_id}"}
     if outcome.created:
         logger.info(
@@ -104,6 +106,7 @@ def get_message(request: Request, params: dict[str, str], correlation_id: str) -
         message = service.get_message(message_id, repository=bootstrap.dependencies().repository)
     except MessageNotFoundError:
         raise not_found(f"no message with id {message_id!r}") from None
+    tracer.annotate(message_id=message.message_id, message_type=str(message.message_type))
     return Response(200, message_json(message))
 
 
