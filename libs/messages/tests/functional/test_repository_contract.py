@@ -97,6 +97,7 @@ def test_retry_takes_over_a_stuck_processing_only_below_the_bound(repository, ma
 
 
 def test_mark_processing_of_unknown_message_raises_not_found(repository):
+    # GIVEN no such message / WHEN taken for processing / THEN not found
     with pytest.raises(MessageNotFoundError):
         repository.mark_processing(UNKNOWN_ID)
 
@@ -199,6 +200,7 @@ def test_list_all_merges_statuses_newest_first(repository, make_message):
 
 
 def test_list_all_of_empty_table(repository):
+    # GIVEN an empty table / WHEN listed / THEN no items and no cursor
     page = repository.list_all()
     assert (page.items, page.cursor) == ((), None)
 
@@ -220,11 +222,13 @@ def test_cursors_are_checked(repository, make_message):
 
 @pytest.mark.parametrize("limit", [0, 101, True])
 def test_limit_is_bounded(repository, limit):
+    # GIVEN a page size outside 1-100 / WHEN listed / THEN refused with the bounds
     with pytest.raises(ValueError, match="limit must be an integer between 1 and 100"):
         repository.list_all(limit=limit)
 
 
 def test_unknown_status_is_refused(repository):
+    # GIVEN a status the machine does not know / WHEN listed / THEN refused by value
     with pytest.raises(ValueError, match="'lost'"):
         repository.list_by_status("lost")
 
@@ -254,6 +258,7 @@ def test_create_idempotent_refuses_key_reuse_with_another_payload(repository, ma
 
 
 def test_create_idempotent_with_distinct_keys_creates_two(repository, make_message):
+    # GIVEN two keys / WHEN the same payload is posted under each / THEN two messages
     a, b = make_message("x"), make_message("x")
     assert repository.create_idempotent(a, "k-a").created
     assert repository.create_idempotent(b, "k-b").created
@@ -271,12 +276,14 @@ def test_create_idempotent_refuses_an_existing_message_id(repository, make_messa
 
 @pytest.mark.parametrize("key", ["", "has space", "x" * 256, 7])
 def test_idempotency_key_is_validated(repository, make_message, key):
+    # GIVEN a malformed key / WHEN used / THEN refused, naming idempotency_key
     with pytest.raises(InvalidPayloadError) as caught:
         repository.create_idempotent(make_message(), key)
     assert caught.value.field == "idempotency_key"
 
 
 def test_scheduled_messages_keep_their_type(repository, make_message):
+    # GIVEN a scheduled message / WHEN stored and read / THEN its type survives
     message = make_message(message_type=MessageType.SCHEDULED_HELLO, created_by="scheduler")
     repository.add(message)
     assert repository.get(message.message_id).message_type is MessageType.SCHEDULED_HELLO

@@ -28,15 +28,18 @@ def test_well_formed_environment_is_read():
 
 
 def test_retention_defaults_to_thirty_days():
+    # GIVEN no MESSAGE_RETENTION_DAYS / WHEN read / THEN 30 days
     assert config.retention({}) == timedelta(days=30)
 
 
 def test_notifier_may_be_an_arn():
+    # GIVEN the notifier as a full ARN / WHEN read / THEN accepted as is
     arn = "arn:aws:lambda:us-east-1:123456789012:function:rez-agent-notification-service-dev"
     assert config.notifier_function_name({"NOTIFIER_FUNCTION_NAME": arn}) == arn
 
 
 def test_reads_os_environ_when_no_mapping_is_given(monkeypatch):
+    # GIVEN STAGE in the process environment / WHEN read without a mapping / THEN used
     monkeypatch.setenv("STAGE", "prod")
     assert config.stage() == "prod"
 

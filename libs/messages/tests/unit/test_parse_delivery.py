@@ -65,6 +65,7 @@ def test_malformed_attributes_are_dropped_not_fatal(load_event):
 
 
 def test_missing_receive_count_means_first_attempt(load_event):
+    # GIVEN a record without ApproximateReceiveCount / WHEN parsed / THEN attempt 1
     record = load_event("sqs_raw_delivery.json")["Records"][0]
     record["attributes"] = {}
     assert parse_delivery(record).receive_count == 1
@@ -103,6 +104,7 @@ def test_envelope_with_broken_inner_message(load_event):
 
 
 def test_record_without_sqs_message_id_is_invalid(load_event):
+    # GIVEN a record without messageId / WHEN parsed / THEN invalid, by reason
     record = copy.deepcopy(load_event("sqs_raw_delivery.json")["Records"][0])
     del record["messageId"]
     with pytest.raises(InvalidDeliveryError, match="no SQS messageId"):
@@ -110,6 +112,7 @@ def test_record_without_sqs_message_id_is_invalid(load_event):
 
 
 def test_body_that_is_not_a_string(load_event):
+    # GIVEN a null body / WHEN parsed / THEN invalid, with size 0
     record = load_event("sqs_raw_delivery.json")["Records"][0]
     record["body"] = None
     with pytest.raises(InvalidDeliveryError, match="body is not a string") as caught:

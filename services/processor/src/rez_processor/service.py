@@ -141,7 +141,17 @@ def _notify_and_complete(
         correlation_id=fetched.correlation_id,
         trace_context=_trace_context_for_notifier(),
     )
-    ctx.repository.mark_completed(message.message_id, notification_id=result.notification_id)
+    try:
+        ctx.repository.mark_completed(message.message_id, notification_id=result.notification_id)
+    except StatusConflictError as conflict:
+        # A concurrent attempt finished the message first; the notification is out either way.
+        logger.warning(
+            "Message not marked completed",
+            message_id=message.message_id,
+            current_status=str(conflict.current),
+            notification_id=result.notification_id,
+        )
+        return Outcome.DUPLICATE
     logger.info(
         "Message status updated",
         message_id=message.message_id,

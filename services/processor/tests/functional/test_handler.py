@@ -183,6 +183,7 @@ def test_last_attempt_on_dynamodb_marks_failed(
 def test_metrics_are_flushed_by_the_handler(
     notifier_api, store, sqs_record, make_batch, lambda_context, telemetry
 ):
+    # GIVEN a processed batch / WHEN the handler returns / THEN MessagesProcessed was flushed
     stubber, _ = notifier_api
     stubber.add_response("invoke", _answer({"status": "sent", "notification_id": "n"}))
     handler(make_batch(sqs_record(store())), lambda_context)

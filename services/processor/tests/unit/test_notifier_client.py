@@ -103,6 +103,7 @@ def test_function_error_becomes_notifier_error_with_type_and_message(lambda_clie
 def test_unreadable_or_failed_answers_are_notifier_errors(
     raw, function_error, error_type, fragment
 ):
+    # GIVEN an unreadable or failed answer / WHEN parsed / THEN a NotifierError saying why
     with pytest.raises(NotifierError) as caught:
         parse_notifier_response(raw, function_error)
     assert caught.value.error_type == error_type
@@ -111,6 +112,7 @@ def test_unreadable_or_failed_answers_are_notifier_errors(
 
 
 def test_already_sent_without_id():
+    # GIVEN already_sent without an id / WHEN parsed / THEN a result without id
     assert parse_notifier_response(b'{"status": "already_sent"}', None) == NotificationResult(
         "already_sent", None
     )

@@ -53,6 +53,7 @@ def test_seed_log_events_for_a_processed_message(ctx, stored, sqs_record, make_b
 
 
 def test_metrics_for_a_completed_message(ctx, stored, sqs_record, make_batch, telemetry):
+    # GIVEN a completed message / WHEN metrics are flushed / THEN count and duration are emitted
     from rez_telemetry.metrics import metrics
 
     process_batch(make_batch(sqs_record(stored())), ctx)
@@ -66,6 +67,7 @@ def test_metrics_for_a_completed_message(ctx, stored, sqs_record, make_batch, te
 
 
 def test_sns_envelope_record_is_processed(ctx, repository, stored, sqs_record, make_batch):
+    # GIVEN a record without raw delivery (SNS envelope) / WHEN processed / THEN completed
     message = stored()
     result = process_batch(make_batch(sqs_record(message, enveloped=True)), ctx)
     assert result.failures == []
@@ -207,6 +209,7 @@ def test_open_circuit_retries_later_without_a_processing_error(
 def test_open_circuit_on_the_last_attempt_marks_failed(
     ctx, repository, notifier, stored, sqs_record, make_batch
 ):
+    # GIVEN an open circuit on the last attempt / WHEN processed / THEN failed with the reason
     message = stored()
     notifier.fail(message.message_id, "CircuitOpenError", "circuit ntfy-sh is open")
     result = process_batch(make_batch(sqs_record(message, receive_count=3)), ctx)
@@ -312,5 +315,29 @@ def test_unexpected_error_fails_only_that_record(
     [{}, {"Records": "x"}, {"Records": [{"body": "{}"}]}, None],
 )
 def test_a_batch_that_cannot_be_reported_per_record_fails_whole(ctx, event):
+    # GIVEN a batch whose records cannot be named / WHEN processed / THEN the invocation fails
     with pytest.raises(MalformedBatchError):
         process_batch(event, ctx)
+
+
+def test_completion_lost_to_a_concurrent_attempt_is_acknowledged(
+    ctx, repository, notifier, stored, sqs_record, make_batch, telemetry
+):
+    # GIVEN a notifier call during which a concurrent attempt completes the message
+    message = stored()
+
+    class RacingNotifier:
+        def notify(self, *, message_id, correlation_id, trace_context):
+            repository.mark_completed(message_id, notification_id="ntfy-other")
+            return NotificationResult("already_sent", "ntfy-other")
+
+    racing_ctx = type(ctx)(
+        repository=repository, notifier=RacingNotifier(), max_receive_count=ctx.max_receive_count
+    )
+    # WHEN this attempt tries to complete it
+    result = process_batch(make_batch(sqs_record(message)), racing_ctx)
+    # THEN the record is acknowledged (no retry, no failure) and the other result kept
+    assert result.failures == []
+    assert list(result.outcomes.values()) == [Outcome.DUPLICATE]
+    assert repository.get(message.message_id).notification_id == "ntfy-other"
+    assert telemetry.log("Message not marked completed")["current_status"] == "completed"

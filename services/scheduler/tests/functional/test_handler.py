@@ -94,6 +94,7 @@ def test_trace_has_annotations_and_the_seed_subtree(aws, lambda_context, telemet
 
 
 def test_overrides_from_the_schedule_input(aws, load_event, lambda_context):
+    # GIVEN an Input with overrides / WHEN the schedule fires / THEN they are stored
     result = handler(load_event("schedule_input_overrides.json"), lambda_context)
     payload = _stored(aws, result["message_id"]).payload
     assert (payload.title, payload.priority, payload.tags) == (

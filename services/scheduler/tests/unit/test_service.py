@@ -77,6 +77,7 @@ def test_creates_stores_and_publishes_a_scheduled_hello(run):
 
 
 def test_each_firing_starts_a_new_correlation(run):
+    # GIVEN two firings / WHEN each creates a message / THEN each journey has its own id
     first, _, _ = run()
     second, _, _ = run()
     assert first.correlation_id != second.correlation_id
