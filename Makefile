@@ -33,7 +33,7 @@ test: setup ## every package's tests, the harness tests, then the end-to-end sui
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
 
 test-%: ## one package's tests alone, e.g. make test-telemetry, make test-web-api
-	@dir=$$(for d in libs/$* services/$* tools/$*; do [ -f $$d/pyproject.toml ] && echo $$d; done | head -1); \
+	@dir=$$(for d in libs/$* services/$* tools/$*; do if [ -f $$d/pyproject.toml ]; then echo $$d; fi; done | head -1); \
 	[ -n "$$dir" ] || { echo "no package named $*"; exit 2; }; \
 	name=$$(sed -n 's/^name = "\(.*\)"/\1/p' $$dir/pyproject.toml | head -1); \
 	echo "== $$name ($$dir)"; \

@@ -1,0 +1,24 @@
+"""Helpers the end-to-end tests share (conftest.py puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+REGION = "us-east-1"
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float = 60, every: float = 0.5) -> Any:
+    """Poll until `predicate` returns something truthy; fail with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout:.0f}s (last value: {last!r})")

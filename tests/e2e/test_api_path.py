@@ -1,0 +1,49 @@
+"""2. POST /api/messages with a valid JWT -> 202 -> ntfy -> GET shows completed."""
+
+from __future__ import annotations
+
+from e2e_support import wait_for
+
+
+def test_a_posted_message_is_delivered_with_its_title_priority_and_tags(api, tokens, ntfy):
+    # GIVEN a caller with a valid token
+    token = tokens.mint(email="ada@example.com")
+
+    # WHEN it posts a message
+    response = api.post(
+        "/messages",
+        json={"message": "e2e hello", "title": "From the API", "priority": 4, "tags": ["e2e"]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    # THEN the API accepted it
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert accepted["status"] == "created"
+    message_id = accepted["message_id"]
+    assert response.headers["Location"].endswith(f"/api/messages/{message_id}")
+    assert response.headers["X-Correlation-ID"] == accepted["correlation_id"]
+
+    # AND ntfy received it with its title, priority and tags
+    def delivered():
+        return [m for m in ntfy.messages() if m.get("message", "").startswith("e2e hello")]
+
+    [received] = wait_for(delivered, timeout=90)
+    assert received["title"] == "From the API"
+    assert received["priority"] == 4
+    assert "e2e" in received["tags"]
+
+    # AND the record reads back completed, created by the token's email
+    def completed():
+        got = api.get(f"/messages/{message_id}", headers={"Authorization": f"Bearer {token}"})
+        return got.status_code == 200 and got.json()["status"] == "completed" and got.json()
+
+    record = wait_for(completed, timeout=60)
+    assert record["created_by"] == "ada@example.com"
+    assert record["notification_id"] == received["id"]
+
+
+def test_health_needs_no_token(api):
+    response = api.get("/health")
+    assert response.status_code == 200
+    assert response.headers["X-Correlation-ID"]
