@@ -220,3 +220,13 @@ def test_cloudformation_table_with_gsi_pitr_and_ttl(client: Callable[[str], Any]
             break
         time.sleep(0.3)
     assert f"rez-agent-messages-dev-{suffix}" not in ddb.list_tables()["TableNames"]
+
+
+def test_point_in_time_recovery_through_the_api(client: Callable[[str], Any], table: str) -> None:
+    ddb = client("dynamodb")
+    ddb.update_continuous_backups(
+        TableName=table,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    described = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert described["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"

@@ -48,6 +48,10 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     "SQS_ENDPOINT_STRATEGY": "off",
     # Lambda environments stay warm for 10 minutes (LocalStack's default), as on AWS.
     "LAMBDA_KEEPALIVE_MS": "600000",
+    # SQS event source mappings: LocalStack polls every 1 s and backs off to 10 s on empty
+    # queues; AWS's long-polling pollers deliver in well under a second. Poll faster, back off less.
+    "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0.1",
+    "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
     # Later issues: CloudFormation strictness about resource types without a provider, e.g.
     # "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "0",
 }

@@ -1,0 +1,133 @@
+"""The function-side runtime alone, against a fake executor endpoint: protocol and lifeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rez_localstack import lambda_runtime, processes
+from tests.conftest import wait_until
+
+# Not imported from the executor: that would load LocalStack for a stdlib-only test.
+BOOTSTRAP = Path(lambda_runtime.__file__).with_name("bootstrap.py")
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    posts: list[tuple[str, Any]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).posts.append((self.path, json.loads(body or b"null")))
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[str, list[tuple[str, Any]]]]:
+    posts: list[tuple[str, Any]] = []
+    handler = type("Handler", (_Endpoint,), {"posts": posts})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/_localstack_lambda/env1", posts
+    server.shutdown()
+
+
+def _spawn(code: Path, runtime_endpoint: str) -> tuple[subprocess.Popen[bytes], int, int]:
+    port_r, port_w = os.pipe()
+    life_r, life_w = os.pipe()
+    env = {
+        "LOCALSTACK_RUNTIME_ENDPOINT": runtime_endpoint,
+        "LOCALSTACK_RUNTIME_ID": "rt1",
+        "_HANDLER": "app.handler",
+        "LAMBDA_TASK_ROOT": str(code),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": "3",
+        "AWS_LAMBDA_FUNCTION_NAME": "fn",
+        "PATH": "/usr/bin:/bin",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(BOOTSTRAP),
+            "--port-fd",
+            str(port_w),
+            "--lifeline-fd",
+            str(life_r),
+        ],
+        env=env,
+        cwd=code,
+        pass_fds=(port_w, life_r),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(port_w)
+    os.close(life_r)
+    port = int(os.read(port_r, 32))
+    os.close(port_r)
+    return process, port, life_w
+
+
+def test_protocol_and_lifeline(tmp_path: Path, endpoint: tuple[str, list[Any]]) -> None:
+    # GIVEN a function that starts a grandchild, run by the bootstrap
+    url, posts = endpoint
+    (tmp_path / "app.py").write_text(
+        "import subprocess\n"
+        "def handler(event, context):\n"
+        "    print('got', event['n'])\n"
+        "    return subprocess.Popen(['sleep', '300']).pid\n"
+    )
+    process, port, lifeline = _spawn(tmp_path, url)
+    try:
+        wait_until(lambda: any(p == "/_localstack_lambda/env1/status/rt1/ready" for p, _ in posts))
+
+        # WHEN LocalStack sends an invoke
+        invoke = {
+            "invoke-id": "req-1",
+            "invoked-function-arn": "arn:fn",
+            "payload": '{"n": 5}',
+            "trace-id": "Root=1-abc",
+        }
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invoke", data=json.dumps(invoke).encode(), method="POST"
+        )
+        assert urllib.request.urlopen(request, timeout=5).status == 200
+
+        # THEN logs then the response come back, logs first
+        wait_until(lambda: any(p.endswith("/invocations/req-1/response") for p, _ in posts))
+        paths = [p for p, _ in posts]
+        logs = dict(posts)["/_localstack_lambda/env1/invocations/req-1/logs"]["logs"]
+        assert paths.index("/_localstack_lambda/env1/invocations/req-1/logs") < paths.index(
+            "/_localstack_lambda/env1/invocations/req-1/response"
+        )
+        assert logs.startswith("START RequestId: req-1 Version: $LATEST\n")
+        assert "got 5\n" in logs and "END RequestId: req-1\n" in logs
+        grandchild = dict(posts)["/_localstack_lambda/env1/invocations/req-1/response"]
+        grandchild_start = processes.start_time(grandchild)
+        assert grandchild_start is not None
+
+        # WHEN the executor's end of the lifeline closes (LocalStack died, even by SIGKILL)
+        os.close(lifeline)
+
+        # THEN the runtime and everything in its group exit by themselves
+        process.wait(timeout=5)
+        wait_until(lambda: not processes.is_alive(grandchild, grandchild_start), timeout=5)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 9)
+            process.wait()
