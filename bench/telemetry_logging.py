@@ -120,10 +120,7 @@ def bench_log_calls() -> dict[str, float]:
 
 
 def import_seconds(module: str) -> float:
-    code = (
-        "import time; t = time.perf_counter(); "
-        f"import {module}; print(time.perf_counter() - t)"
-    )
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     return float(out.stdout.strip())

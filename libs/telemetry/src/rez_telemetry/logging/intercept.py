@@ -55,23 +55,34 @@ class InterceptHandler(logging.Handler):
 
 
 _removed_handlers: list[logging.Handler] = []
+
+
+def _writes_to_the_console(handler: logging.Handler) -> bool:
+    """The Lambda runtime's root handler, or a plain stream handler (`basicConfig`)."""
+    return type(handler).__name__.startswith("LambdaLoggerHandler") or (
+        type(handler) is logging.StreamHandler
+    )
+
+
 _quietened: list[str] = []
 
 
 def install_intercept(level_no: int, quiet_libraries: bool) -> InterceptHandler:
     """Make an InterceptHandler the root logger's only handler (idempotent).
 
-    Handlers found on the root (the Lambda runtime installs one) are set aside, restored by
-    `uninstall_intercept`. Noisy libraries log at WARNING and above when `quiet_libraries`.
+    Handlers that would write the same records a second time (the Lambda runtime's, a
+    `basicConfig` stream handler) are set aside, restored by `uninstall_intercept`; others (test
+    capture handlers) stay. Noisy libraries log at WARNING and above when `quiet_libraries`.
     """
     root = logging.getLogger()
     handler: InterceptHandler | None = None
     for existing in list(root.handlers):
         if isinstance(existing, InterceptHandler) and handler is None:
             handler = existing
-            continue
-        root.removeHandler(existing)
-        if not isinstance(existing, InterceptHandler):
+        elif isinstance(existing, InterceptHandler):
+            root.removeHandler(existing)
+        elif _writes_to_the_console(existing):
+            root.removeHandler(existing)
             _removed_handlers.append(existing)
     if handler is None:
         handler = InterceptHandler()

@@ -17,8 +17,7 @@ _second_cache: list[Any] = [-1, ""]
 
 def format_timestamp(created: float) -> str:
     """RFC 3339, UTC, milliseconds: `2026-01-31T12:00:00.123Z` (the second part is cached)."""
-    second = int(created)
-    millis = int((created - second) * 1000)
+    second, millis = divmod(round(created * 1000), 1000)
     cached_second, prefix = _second_cache
     if second != cached_second:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
