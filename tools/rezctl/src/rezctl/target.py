@@ -1,0 +1,78 @@
+"""Where the commands look: AWS (boto3's credential chain) or the local harness.
+
+An explicit `--endpoint` wins over `LOCALSTACK_ENDPOINT`; with neither, it is AWS. The harness
+gets LocalStack's test credentials, so nothing real is ever needed locally.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import boto3
+from botocore.config import Config
+from rezctl.errors import UsageError
+from rezctl.names import STAGES, StageNames
+
+ENDPOINT_ENV: Final = "LOCALSTACK_ENDPOINT"
+STAGE_ENV: Final = "REZ_STAGE"
+DEFAULT_REGION: Final = "us-east-1"
+_LOCAL_CREDENTIALS: Final = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+_RETRIES: Final = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5)
+
+
+@dataclass(slots=True)
+class Target:
+    """One stage at one place; hands out one boto3 client per service."""
+
+    stage: str = "dev"
+    endpoint: str | None = None
+    region: str = DEFAULT_REGION
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def resolve(
+        cls, stage: str | None = None, endpoint: str | None = None, region: str | None = None
+    ) -> Target:
+        """Explicit values, else REZ_STAGE / LOCALSTACK_ENDPOINT / AWS_REGION, else defaults."""
+        chosen_stage = stage or os.environ.get(STAGE_ENV) or "dev"
+        if chosen_stage not in STAGES:
+            raise UsageError(f"stage must be one of {', '.join(STAGES)}, got {chosen_stage!r}")
+        chosen_endpoint = endpoint or os.environ.get(ENDPOINT_ENV) or None
+        chosen_region = (
+            region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or (None if chosen_endpoint else boto3.session.Session().region_name)
+            or DEFAULT_REGION
+        )
+        return cls(
+            stage=chosen_stage,
+            endpoint=chosen_endpoint.rstrip("/") if chosen_endpoint else None,
+            region=chosen_region,
+        )
+
+    @property
+    def names(self) -> StageNames:
+        """The stage's resource names."""
+        return StageNames(self.stage)
+
+    @property
+    def is_local(self) -> bool:
+        """True for the harness."""
+        return self.endpoint is not None
+
+    def client(self, service: str) -> Any:
+        """A cached boto3 client for `service` at this target."""
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {"region_name": self.region, "config": _RETRIES}
+            if self.endpoint:
+                kwargs.update(_LOCAL_CREDENTIALS, endpoint_url=self.endpoint)
+            self._clients[service] = boto3.client(service, **kwargs)
+        return self._clients[service]
+
+    def with_client(self, service: str, client: Any) -> Target:
+        """Use `client` for `service` (tests inject moto- or stub-backed clients)."""
+        self._clients[service] = client
+        return self
