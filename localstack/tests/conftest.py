@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import socket
 import time
 import uuid
@@ -57,12 +58,14 @@ def wait_until(check: Callable[[], Any], timeout: float = 30, interval: float = 
 
 
 @pytest.fixture(scope="session")
-def harness() -> Iterator[launcher.Handle]:
+def harness(request: pytest.FixtureRequest) -> Iterator[launcher.Handle]:
     handle = launcher.start(port=free_port(), with_mock_ntfy=True, ntfy_port=free_port())
     try:
         yield handle
     finally:
         launcher.stop(handle)
+        if handle.state_dir and not request.session.testsfailed:
+            shutil.rmtree(handle.state_dir, ignore_errors=True)  # kept (with logs) on failure
 
 
 @pytest.fixture(scope="session")

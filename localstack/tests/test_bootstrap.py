@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -87,9 +88,12 @@ def test_protocol_and_lifeline(tmp_path: Path, endpoint: tuple[str, list[Any]]) 
     # GIVEN a function that starts a grandchild, run by the bootstrap
     url, posts = endpoint
     (tmp_path / "app.py").write_text(
-        "import subprocess\n"
+        "import logging, subprocess\n"
+        "logging.basicConfig(level=logging.INFO)  # a no-op on AWS: the root has a handler\n"
         "def handler(event, context):\n"
         "    print('got', event['n'])\n"
+        "    logging.info('hidden')\n"
+        "    logging.getLogger('app').warning('warned')\n"
         "    return subprocess.Popen(['sleep', '300']).pid\n"
     )
     process, port, lifeline = _spawn(tmp_path, url)
@@ -117,6 +121,8 @@ def test_protocol_and_lifeline(tmp_path: Path, endpoint: tuple[str, list[Any]]) 
         )
         assert logs.startswith("START RequestId: req-1 Version: $LATEST\n")
         assert "got 5\n" in logs and "END RequestId: req-1\n" in logs
+        assert "hidden" not in logs
+        assert re.search(r"\[WARNING\]\t\d{4}-\d\d-\d\dT[\d:]+\.\d{3}Z\treq-1\twarned\n", logs)
         grandchild = dict(posts)["/_localstack_lambda/env1/invocations/req-1/response"]
         grandchild_start = processes.start_time(grandchild)
         assert grandchild_start is not None

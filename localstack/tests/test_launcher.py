@@ -122,7 +122,7 @@ def test_down_stops_everything_it_started(tmp_path: Path) -> None:
 
 
 def test_runtime_folder_is_installed_once(harness: launcher.Handle) -> None:
-    runtime = settings.state_root() / "runtime" / "python"
+    runtime = settings.runtime_cache() / "python"
     marker = json.loads((runtime / ".rez-runtime.json").read_text())
     assert (runtime / "boto3").is_dir() and "boto3" in marker
     before = (runtime / ".rez-runtime.json").stat().st_mtime

@@ -180,8 +180,10 @@ def start(
         if handle and handle.pid and processes.is_alive(handle.pid, handle.pid_start):
             handle.started = False
         else:
-            handle = _start_localstack(port, root, state_dir)
+            handle = _start_localstack(port, state_dir)
         try:
+            if with_mock_ntfy:  # started first: it comes up while LocalStack imports
+                _ensure_ntfy(handle, ntfy_port, state_dir)
             _wait(
                 lambda: _healthy(handle.endpoint),
                 handle.pid or 0,
@@ -190,8 +192,16 @@ def start(
                 "LocalStack",
                 handle.log or "",
             )
-            if with_mock_ntfy:
-                _ensure_ntfy(handle, ntfy_port, state_dir, timeout)
+            if with_mock_ntfy and handle.ntfy and handle.ntfy_pid:
+                url = handle.ntfy
+                _wait(
+                    lambda: _ntfy_healthy(url),
+                    handle.ntfy_pid,
+                    handle.ntfy_pid_start,
+                    timeout,
+                    "mock ntfy",
+                    handle.ntfy_log or "",
+                )
         except LaunchError:
             _stop_record(handle)
             (state_dir / _RECORD).unlink(missing_ok=True)
@@ -200,13 +210,13 @@ def start(
     return handle
 
 
-def _start_localstack(port: int, root: Path, state_dir: Path) -> Handle:
+def _start_localstack(port: int, state_dir: Path) -> Handle:
     if _port_in_use(port):
         raise LaunchError(
             f"127.0.0.1:{port} is already in use by a process this launcher did not start; "
             f"choose another {settings.PORT_ENV} or set {settings.ENDPOINT_ENV} to use it"
         )
-    runtime_dir = ensure_runtime_folder(root / "runtime")
+    runtime_dir = ensure_runtime_folder(settings.runtime_cache())
     log = state_dir / "localstack.log"
     env = settings.localstack_env(port, state_dir, runtime_dir)
     pid, pid_start = _spawn([sys.executable, "-m", "localstack.runtime.main"], env, log, state_dir)
@@ -223,7 +233,8 @@ def _start_localstack(port: int, root: Path, state_dir: Path) -> Handle:
     return handle
 
 
-def _ensure_ntfy(handle: Handle, ntfy_port: int, state_dir: Path, timeout: float) -> None:
+def _ensure_ntfy(handle: Handle, ntfy_port: int, state_dir: Path) -> None:
+    """Start the mock ntfy unless this handle's one still runs (health is checked by the caller)."""
     if handle.ntfy_pid and processes.is_alive(handle.ntfy_pid, handle.ntfy_pid_start):
         return
     if _port_in_use(ntfy_port):
@@ -236,15 +247,6 @@ def _ensure_ntfy(handle: Handle, ntfy_port: int, state_dir: Path, timeout: float
     handle.ntfy_port = ntfy_port
     handle.ntfy_log = str(log)
     _save(handle, state_dir)
-    url = handle.ntfy
-    _wait(
-        lambda: _ntfy_healthy(url),
-        handle.ntfy_pid,
-        handle.ntfy_pid_start,
-        timeout,
-        "mock ntfy",
-        str(log),
-    )
 
 
 def _stop_record(handle: Handle) -> list[int]:

@@ -27,6 +27,8 @@ NTFY_PORT_ENV = "MOCK_NTFY_PORT"
 DEFAULT_NTFY_PORT = 8090
 #: Where state and logs go (default: ``localstack/.state``).
 STATE_DIR_ENV = "LOCALSTACK_STATE_DIR"
+#: Where the Lambda runtime folder (boto3) is cached (default: ``localstack/.state/runtime``).
+RUNTIME_CACHE_ENV = "LOCALSTACK_RUNTIME_CACHE"
 #: Seconds ``up`` waits for LocalStack to answer its health check.
 START_TIMEOUT_ENV = "LOCALSTACK_START_TIMEOUT"
 DEFAULT_START_TIMEOUT = 90.0
@@ -94,3 +96,8 @@ def env_float(name: str, default: float) -> float:
 
 def state_root() -> Path:
     return Path(os.environ.get(STATE_DIR_ENV) or PROJECT_DIR / ".state")
+
+
+def runtime_cache() -> Path:
+    """The Lambda runtime folder's cache: one per checkout, whatever the state root."""
+    return Path(os.environ.get(RUNTIME_CACHE_ENV) or PROJECT_DIR / ".state" / "runtime")

@@ -110,16 +110,36 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class _JsonFormatter(logging.Formatter):
+    """AWS's application-log JSON (``LoggingConfig.LogFormat=JSON``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", ""),
+        }
+        if record.exc_info:
+            entry["stackTrace"] = traceback.format_exception(*record.exc_info)
+        return json.dumps(entry, default=str) + "\n"
+
+
 def _setup_logging(capture: _Capture) -> _RequestIdFilter:
     """A root handler shaped like AWS's, so ``logging.basicConfig()`` is a no-op here too."""
     logging.Formatter.converter = time.gmtime
     handler = logging.StreamHandler(capture)
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     handler.terminator = ""
     request_filter = _RequestIdFilter()
     handler.addFilter(request_filter)
