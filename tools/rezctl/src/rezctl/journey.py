@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from rez_telemetry.tracing.tree import SpanNode, build_trees
 from rez_telemetry.tracing.tree import render as render_tree
+
 from rezctl import queries
 from rezctl.errors import RemoteError
 from rezctl.logs import LogLine, filter_events, line_from_row, run_query
@@ -255,13 +256,12 @@ def _lines_by_insights(
     end: dt.datetime,
     sleep: Callable[[float], None] | None,
 ) -> list[LogLine]:
-    extra = {} if sleep is None else {"sleep": sleep}
     rows = run_query(
         target,
         queries.correlation_lines(correlation_id, message_id),
         start=start,
         end=end,
-        **extra,
+        sleep=sleep,
     )
     lines = [line_from_row(row) for row in rows]
     trace_ids = sorted(
@@ -272,7 +272,7 @@ def _lines_by_insights(
         }
     )
     if trace_ids:
-        rows = run_query(target, queries.trace_spans(trace_ids), start=start, end=end, **extra)
+        rows = run_query(target, queries.trace_spans(trace_ids), start=start, end=end, sleep=sleep)
         lines.extend(line_from_row(row) for row in rows)
     return _unique(lines)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
+
 from rezctl.errors import RemoteError
 from rezctl.target import Target
 
@@ -116,7 +117,7 @@ def run_query(
     log_groups: Sequence[str] | None = None,
     limit: int | None = None,
     timeout: float = DEFAULT_QUERY_TIMEOUT,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     poll_seconds: float = 0.5,
 ) -> list[Row]:
     """Rows of a Logs Insights query (`{field: value}`, `@ptr` dropped), in the query's order."""
@@ -147,7 +148,7 @@ def run_query(
             raise QueryFailedError(
                 f"Logs Insights query {query_id} still {status} after {timeout}s"
             )
-        sleep(poll_seconds)
+        (sleep or time.sleep)(poll_seconds)
         waited += poll_seconds
     if status != "Complete":
         raise QueryFailedError(f"Logs Insights query {query_id} ended {status}")

@@ -1,0 +1,174 @@
+"""`rezctl`: the argument parser and the mapping of errors to exit codes.
+
+argparse, not click: it is in the standard library (one dependency less for an on-call tool),
+its usage errors already exit 2 as our contract says, and nested sub-commands (`dlq list`,
+`breaker reset`) need nothing more than sub-parsers.
+
+Exit codes: 0 ok; 1 the thing checked is bad (message failed, budget exhausted, circuit open,
+DLQ not empty, nothing found); 2 usage (bad arguments, refused request such as a prod token);
+3 AWS, the harness or the API failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+import httpx
+from botocore.exceptions import BotoCoreError, ClientError
+
+from rezctl import commands
+from rezctl.errors import ExitCode, RezctlError
+from rezctl.output import Ui
+from rezctl.target import Target
+
+Handler = Callable[[argparse.Namespace, Target, Ui], ExitCode]
+
+EPILOG = """exit codes: 0 ok, 1 the thing checked is bad (failed message, exhausted budget,
+open circuit, non-empty DLQ), 2 usage, 3 AWS/endpoint error.
+environment: LOCALSTACK_ENDPOINT (the harness), REZ_STAGE, AWS_REGION, AWS credentials."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where")
+    group.add_argument("--stage", help="dev | stage | prod (default: $REZ_STAGE or dev)")
+    group.add_argument(
+        "--endpoint", help="the local harness URL (default: $LOCALSTACK_ENDPOINT; unset = AWS)"
+    )
+    group.add_argument("--region", help="AWS region (default: $AWS_REGION or boto3's)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    out.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+
+
+def _command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Handler,
+    description: str,
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name, help=description, description=description, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    _common(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (each has --help)."""
+    parser = argparse.ArgumentParser(
+        prog="rezctl",
+        description="Operate rez_agent: tokens, messages, journeys, the seed's queries, the "
+        "DLQ redrive, SLOs, the dashboard and the circuit breaker, against AWS or the harness.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands_ = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    token = _command(commands_, "token", commands.token, "mint a dev/stage JWT (never prod)")
+    token.add_argument("--email", required=True)
+    token.add_argument("--scope", action="append", help="repeatable (default: read and write)")
+    token.add_argument("--ttl", default="1h", help="lifetime, e.g. 15m, 1h (max 24h)")
+
+    send = _command(commands_, "send", commands.send, "create a message through the API")
+    send.add_argument("text")
+    send.add_argument("--title")
+    send.add_argument("--priority", help="1-5 or min/low/default/high/max/urgent")
+    send.add_argument("--tags", action="append", help="comma-separated, repeatable")
+    send.add_argument("--token", help="a JWT (default: mint one for --email)")
+    send.add_argument("--email", default="rezctl@example.com", help="who the minted token is for")
+    send.add_argument("--correlation-id", help="join an existing journey")
+    send.add_argument("--idempotency-key")
+    send.add_argument("--wait", metavar="DURATION", help="wait until completed/failed (e.g. 30s)")
+
+    status = _command(commands_, "status", commands.status, "a message's record and history")
+    status.add_argument("message_id")
+
+    trace = _command(commands_, "trace", commands.trace, "a message's whole journey")
+    trace.add_argument("identifier", help="a correlation id or a message id")
+    trace.add_argument("--since", default="7d", help="how far back when no record says (7d)")
+    trace.add_argument(
+        "--no-insights", action="store_true", help="use FilterLogEvents, not Logs Insights"
+    )
+
+    for name, handler, default, text in (
+        ("errors", commands.errors, "1h", "ERROR lines by message id (seed query 2)"),
+        ("latency", commands.latency, "24h", "POST /api/messages response time (query 3)"),
+        ("failed-notifications", commands.failed_notifications, "24h", "ntfy failures (query 4)"),
+    ):
+        query = _command(commands_, name, handler, text)
+        query.add_argument("--since", default=default, help=f"time range (default {default})")
+
+    dlq = commands_.add_parser("dlq", help="the dead-letter queue", description="DLQ commands")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    dlq_list = _command(dlq_commands, "list", commands.dlq_list, "messages and why they failed")
+    dlq_list.add_argument("--limit", type=int, default=100)
+    redrive = _command(
+        dlq_commands, "redrive", commands.dlq_redrive, "send back to the main queue, then delete"
+    )
+    redrive.add_argument("--message-id", action="append", help="repeatable")
+    redrive.add_argument("--all", action="store_true", help="every message in the DLQ")
+    redrive.add_argument("--force", action="store_true", help="even while the circuit is open")
+
+    slo = _command(commands_, "slo", commands.slo_report, "the five SLOs and their budgets")
+    slo.add_argument("--window", help="one window for all (default: each SLO's own, 30d/7d)")
+
+    board = _command(commands_, "dashboard", commands.dashboard, "draw the overview dashboard")
+    board.add_argument("--out", default="dashboard.png", help=".png, .svg or .html")
+    board.add_argument("--since", help="time range for every widget (default: the widget's)")
+
+    breaker = _command(commands_, "breaker", commands.breaker, "the ntfy circuit breaker")
+    breaker.add_argument("action", nargs="?", choices=("status", "reset"), default="status")
+    return parser
+
+
+def _configure_telemetry_logging(stage: str) -> None:
+    """rez_telemetry logs (e.g. a breaker reset) go to stderr, never into --json output."""
+    from rez_telemetry import configure_logging
+
+    configure_logging(
+        service="rezctl", stage=stage, level="INFO", sink=sys.stderr, intercept_stdlib=False
+    )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; returns its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    ui = Ui.create(
+        json_mode=args.json,
+        color=False if args.no_color else None,
+        stdout=stdout,
+        stderr=stderr,
+    )
+    try:
+        target = Target.resolve(args.stage, args.endpoint, args.region)
+        _configure_telemetry_logging(target.stage)
+        return int(args.handler(args, target, ui))
+    except RezctlError as error:
+        ui.note(f"rezctl: {error}", "bold red")
+        return int(error.exit_code)
+    except (ClientError, BotoCoreError) as error:
+        ui.note(f"rezctl: AWS error: {error}", "bold red")
+        return int(ExitCode.AWS)
+    except httpx.HTTPError as error:
+        ui.note(f"rezctl: HTTP error: {error}", "bold red")
+        return int(ExitCode.AWS)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""The seed's five SLIs measured on a deployed stage (`rezctl slo`).
+
+- API Availability, 99.9% (30d): `APIRequestCount` by StatusCode per minute (5xx = failed);
+- API Response Time, p95 < 500 ms and p99 < 1000 ms: `duration_ms` of "API response sent" lines;
+- Message Processing Success Rate, 99.5% (30d): `MessagesProcessed` completed / all processed;
+- Message Processing Latency, p95 < 10 s end to end: records' `updated_at - created_at`, completed;
+- Notification Delivery Success Rate, 99% (7d): `NotificationsSent` success / (success + failure).
+
+Each SLO keeps its own window unless one `window` is given for all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Final
+
+from rezctl.logs import run_query
+from rezctl.metrics import MetricId, fetch, list_series
+from rezctl.names import NAMESPACE
+from rezctl.records import from_item, parse_time
+from rezctl.slo_math import SloResult, availability_slo, latency_slo, ratio_slo
+from rezctl.target import Target
+
+DAY: Final = dt.timedelta(days=1)
+WINDOWS: Final = {
+    "availability": 30 * DAY,
+    "response_time": 30 * DAY,
+    "processing_success": 30 * DAY,
+    "processing_latency": 30 * DAY,
+    "notification_success": 7 * DAY,
+}
+API_LINES_QUERY: Final = (
+    "fields duration_ms\n"
+    '| filter message = "API response sent" and ispresent(duration_ms)\n'
+    "| limit 10000"
+)
+
+
+def _status_totals(
+    target: Target, name: str, start: dt.datetime, end: dt.datetime
+) -> dict[str, float]:
+    """Sum of a `Status`-dimensioned metric per status value over the window."""
+    series = [
+        metric
+        for metric in list_series(target, NAMESPACE, name, {"Stage": target.stage})
+        if metric.dimension("Status") is not None
+    ]
+    period = int((end - start).total_seconds())
+    data = fetch(target, [(m, "Sum") for m in series], start=start, end=end, period=period)
+    totals: dict[str, float] = defaultdict(float)
+    for metric, values in zip(series, data, strict=True):
+        totals[str(metric.dimension("Status"))] += values.total()
+    return dict(totals)
+
+
+def api_availability(target: Target, end: dt.datetime, window: dt.timedelta) -> SloResult:
+    """Per-minute good/bad API requests (a 5xx is bad) from `APIRequestCount`."""
+    start = end - window
+    series = [
+        metric
+        for metric in list_series(target, NAMESPACE, "APIRequestCount", {"Stage": target.stage})
+        if metric.dimension("StatusCode") is not None
+    ]
+    data = fetch(target, [(m, "Sum") for m in series], start=start, end=end, period=60)
+    minutes: dict[dt.datetime, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for metric, values in zip(series, data, strict=True):
+        failed = str(metric.dimension("StatusCode")).startswith("5")
+        for stamp, value in zip(values.timestamps, values.values, strict=True):
+            minutes[stamp][1 if failed else 0] += value
+    return availability_slo(
+        "API Availability",
+        minutes=[(good, bad) for good, bad in minutes.values()],
+        objective=0.999,
+        window=window,
+        source="metric APIRequestCount (StatusCode 5xx = failed), per minute",
+    )
+
+
+def api_response_time(
+    target: Target, end: dt.datetime, window: dt.timedelta, sleep: Callable[[float], None] | None
+) -> SloResult:
+    """p95/p99 of the API's own response times (its "API response sent" lines)."""
+    rows = run_query(
+        target,
+        API_LINES_QUERY,
+        start=end - window,
+        end=end,
+        log_groups=[target.names.log_group("web-api")],
+        sleep=sleep,
+    )
+    values = [float(row["duration_ms"]) for row in rows if row.get("duration_ms")]
+    return latency_slo(
+        "API Response Time",
+        values=values,
+        limits=[(95, 500.0), (99, 1000.0)],
+        window=window,
+        source='logs: duration_ms of "API response sent" (web-api)',
+    )
+
+
+def processing_success(target: Target, end: dt.datetime, window: dt.timedelta) -> SloResult:
+    totals = _status_totals(target, "MessagesProcessed", end - window, end)
+    return ratio_slo(
+        "Message Processing Success Rate",
+        good=totals.get("completed", 0.0),
+        bad=totals.get("failed", 0.0),
+        objective=0.995,
+        window=window,
+        source="metric MessagesProcessed (Status completed / failed)",
+    )
+
+
+def notification_success(target: Target, end: dt.datetime, window: dt.timedelta) -> SloResult:
+    totals = _status_totals(target, "NotificationsSent", end - window, end)
+    return ratio_slo(
+        "Notification Delivery Success Rate",
+        good=totals.get("success", 0.0),
+        bad=totals.get("failure", 0.0),
+        objective=0.99,
+        window=window,
+        source="metric NotificationsSent (Status success / failure)",
+    )
+
+
+def completed_latencies(target: Target, start: dt.datetime, end: dt.datetime) -> list[float]:
+    """Seconds from created to completed for messages created in [start, end)."""
+    paginator = target.client("dynamodb").get_paginator("query")
+    pages = paginator.paginate(
+        TableName=target.names.messages_table,
+        IndexName="status-created_at-index",
+        KeyConditionExpression="#s = :completed AND created_at BETWEEN :start AND :end",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":completed": {"S": "completed"},
+            ":start": {"S": _stamp(start)},
+            ":end": {"S": _stamp(end)},
+        },
+    )
+    latencies: list[float] = []
+    for page in pages:
+        for item in page.get("Items", []):
+            record = from_item(item)
+            created, updated = (
+                parse_time(record.get("created_at")),
+                parse_time(record.get("updated_at")),
+            )
+            if created and updated:
+                latencies.append((updated - created).total_seconds())
+    return latencies
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def processing_latency(target: Target, end: dt.datetime, window: dt.timedelta) -> SloResult:
+    return latency_slo(
+        "Message Processing Latency",
+        values=completed_latencies(target, end - window, end),
+        limits=[(95, 10.0)],
+        window=window,
+        unit="s",
+        budget_unit="slow messages",
+        source="records: updated_at - created_at of completed messages",
+    )
+
+
+def measure(
+    target: Target | None = None,
+    *,
+    window: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> list[SloResult]:
+    """All five SLOs, each over its own window (or `window` for all)."""
+    where = target or Target.resolve()
+    end = now or dt.datetime.now(dt.UTC)
+
+    def span(key: str) -> dt.timedelta:
+        return window or WINDOWS[key]
+
+    return [
+        api_availability(where, end, span("availability")),
+        api_response_time(where, end, span("response_time"), sleep),
+        processing_success(where, end, span("processing_success")),
+        processing_latency(where, end, span("processing_latency")),
+        notification_success(where, end, span("notification_success")),
+    ]
+
+
+__all__ = ["MetricId", "SloResult", "measure"]
