@@ -54,8 +54,13 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     # queues; AWS's long-polling pollers deliver in well under a second. Poll faster, back off less.
     "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0.1",
     "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
-    # Later issues: CloudFormation strictness about resource types without a provider, e.g.
-    # "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "0",
+    # Issue 5 - the missing AWS behaviour (README "Missing AWS behaviour"):
+    # an unknown CloudFormation type fails its stack instead of being "deployed as a fallback";
+    "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "0",
+    # Logs with Insights, query definitions and EMF extraction (rez_localstack.logs_service);
+    "PROVIDER_OVERRIDE_LOGS": "rez",
+    # a minimal X-Ray: sampling rules + moto's traces (rez_localstack.xray).
+    "PROVIDER_OVERRIDE_XRAY": "rez",
 }
 
 
