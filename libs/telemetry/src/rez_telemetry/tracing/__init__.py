@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rez_telemetry import _lifecycle
 from rez_telemetry.tracing.base import SpanHandle, SpanKind
+from rez_telemetry.tracing.facade import SpanScope, Tracer
 from rez_telemetry.tracing.header import (
     TraceHeader,
     format_trace_header,
@@ -19,7 +20,6 @@ from rez_telemetry.tracing.header import (
 from rez_telemetry.tracing.lifecycle import TracingLifecycleHook
 from rez_telemetry.tracing.propagation import TraceContextInjector
 from rez_telemetry.tracing.sampling import ReservoirSampler, sampler_for_stage
-from rez_telemetry.tracing.facade import SpanScope, Tracer
 
 __all__ = [
     "ReservoirSampler",
