@@ -6,6 +6,7 @@ scans its entry points, so it must stay cheap; the real code loads only when the
 Entry points are declared in ``pyproject.toml``.
 """
 
+from localstack.runtime import hooks
 from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
 from localstack.services.plugins import Service, aws_provider
 
@@ -33,3 +34,11 @@ class HostProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
         from rez_localstack.lambda_runtime.executor import HostProcessRuntimeExecutor
 
         return HostProcessRuntimeExecutor
+
+
+@hooks.on_infra_start()
+def rez_offline() -> None:
+    """No DNS query for LocalStack's internal S3 host name: loopback only."""
+    from rez_localstack.offline import skip_s3_hostname_lookup
+
+    skip_s3_hostname_lookup()
