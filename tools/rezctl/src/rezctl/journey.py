@@ -95,12 +95,17 @@ class Journey:
 
     @property
     def failed(self) -> bool:
-        """True when the message failed, or when any line or span of it is an error."""
+        """True when the message failed, or (not completed) when a line or span of it erred."""
         return self.failure is not None
 
     @property
     def failure(self) -> Failure | None:
-        """Where and why, from the record's error, the first ERROR line and the erroring span."""
+        """Where and why, from the record's error, the first ERROR line and the erroring span.
+
+        A completed message has no failure even when an earlier attempt erred (a retry won).
+        """
+        if self.status == "completed":
+            return None
         error_line = next((line for line in self.lines if line.level in ERROR_LEVELS), None)
         error_span = _first_error_span(self.trees)
         record_error = (self.record or {}).get("error")
