@@ -63,10 +63,7 @@ e2e: setup ## the end-to-end suite against the local AWS (starts it when none ru
 	$(UV) run --frozen pytest tests/e2e
 
 demo: setup ## the system's main job, locally: deploy everything and follow messages end to end
-	@if [ ! -f tools/demo/pyproject.toml ]; then \
-	  echo "make demo: the local AWS harness and the deployable stacks are not built yet (issues 4, 8, 9)."; \
-	  echo "What exists today: make test, make package, make lint."; exit 1; fi
-	$(UV) run --frozen --package rez-demo python -m rez_demo
+	@$(UV) run --frozen --package rez-demo python -m rez_demo
 
 deploy: ## deploy every stack (or SERVICE=<name>) to AWS, or to the harness when LOCALSTACK_ENDPOINT is set
 	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all)

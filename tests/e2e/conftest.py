@@ -7,11 +7,8 @@ the API Gateway URL, real JWTs signed with the stage's secret, the mock ntfy's r
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -28,12 +25,10 @@ import pytest
 # Test modules import their helpers from e2e_support (pytest runs in importlib mode).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from e2e_support import REGION, ROOT, STAGE
-
-# Short breaker and retry settings so an outage, its recovery and a redrive fit in a test.
-E2E_PARAMETERS: dict[str, dict[str, str]] = {
-    "common": {"TracingBackend": "otel", "LogLevel": "DEBUG"},
-}
+from e2e_support import REGION, STAGE
+from rez_demo import harness as local_aws
+from rez_demo.harness import Harness
+from rez_demo.local_parameters import local_parameters
 
 
 def _free_port() -> int:
@@ -42,48 +37,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _uv() -> list[str]:
-    found = shutil.which("uv")
-    return [found] if found else [sys.executable, "-m", "uv"]
-
-
-def _launcher(*args: str) -> dict[str, Any]:
-    completed = subprocess.run(
-        [
-            *_uv(),
-            *("run", "--project", str(ROOT / "localstack"), "--frozen", "--quiet"),
-            *("python", "-m", "rez_localstack.launcher", *args),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"launcher {args[0]} failed:\n{completed.stderr[-4000:]}")
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
-
-
-@dataclass(frozen=True)
-class Harness:
-    endpoint: str
-    ntfy: str
-
-
 @pytest.fixture(scope="session")
 def harness() -> Iterator[Harness]:
-    """A running local AWS and mock ntfy: the one named in the environment, else our own."""
-    named = os.environ.get("LOCALSTACK_ENDPOINT")
-    if named:
-        ntfy = os.environ.get("MOCK_NTFY_URL", "http://127.0.0.1:8090")
-        yield Harness(named.rstrip("/"), ntfy.rstrip("/"))
-        return
-    port, ntfy_port = _free_port(), _free_port()
-    handle = _launcher("up", "--port", str(port), "--ntfy-port", str(ntfy_port))
+    """A running local AWS and mock ntfy: the one LOCALSTACK_ENDPOINT names, else our own
+    on free ports, started and stopped through the same launcher as `make up` and `make demo`."""
+    started = local_aws.start(port=_free_port(), ntfy_port=_free_port())
     try:
-        yield Harness(str(handle["endpoint"]), str(handle["ntfy"]))
+        yield started
     finally:
-        _launcher("down", "--port", str(port))
+        local_aws.stop(started)
 
 
 @pytest.fixture(scope="session")
@@ -141,10 +103,7 @@ def system(harness: Harness, aws: Callable[[str], Any]) -> System:
     """Every stack deployed with the real templates and zips."""
     from rez_deploy import deploy_all
 
-    parameters = {
-        **E2E_PARAMETERS,
-        "notifier": {"NtfyUrl": harness.ntfy, "NtfyTopic": "rez-e2e"},
-    }
+    parameters = local_parameters(harness.ntfy, topic="rez-e2e")
     results = deploy_all(STAGE, harness.endpoint, parameters=parameters, out=print)
     outputs = {name: dict(result.outputs) for name, result in results.items()}
     sqs = aws("sqs")

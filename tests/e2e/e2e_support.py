@@ -22,3 +22,17 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 60, every: float 
             return last
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout:.0f}s (last value: {last!r})")
+
+
+def log_events(aws: Callable[[str], Any], group: str, since_ms: int = 0) -> list[dict[str, Any]]:
+    """Every event of a log group since `since_ms`, following pagination (filtered by the caller:
+    the harness's FilterLogEvents ignores filter patterns)."""
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"logGroupName": group, "startTime": since_ms}
+    while True:
+        page = aws("logs").filter_log_events(**kwargs)
+        events.extend(page["events"])
+        token = page.get("nextToken")
+        if not token or not page["events"]:
+            return events
+        kwargs["nextToken"] = token

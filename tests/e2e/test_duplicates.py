@@ -8,7 +8,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from e2e_support import STAGE, wait_for
+from e2e_support import STAGE, log_events, wait_for
 
 
 def sqs_copy(message_id: str, correlation_id: str, message_type: str) -> dict:
@@ -31,12 +31,10 @@ def queue_drained(aws, queue_url: str) -> bool:
 
 
 def processor_saw(aws, message_id: str, since_ms: int, times: int) -> bool:
-    events = aws("logs").filter_log_events(
-        logGroupName=f"/aws/lambda/rez-agent-message-processor-{STAGE}",
-        startTime=since_ms,
-        filterPattern=f'"{message_id}"',
-    )["events"]
-    received = [e for e in events if "SQS message received" in e["message"]]
+    events = log_events(aws, f"/aws/lambda/rez-agent-message-processor-{STAGE}", since_ms)
+    received = [
+        e for e in events if message_id in e["message"] and "SQS message received" in e["message"]
+    ]
     return len(received) >= times
 
 
