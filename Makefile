@@ -40,8 +40,8 @@ test-%: ## one package's tests alone, e.g. make test-telemetry, make test-web-ap
 	$(UV) run --frozen --package $$name pytest $$dir
 
 lint: setup ## ruff, mypy, cfn-lint on every template, and the harness's own lint
-	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen ruff check --no-cache .
+	$(UV) run --frozen ruff format --no-cache --check .
 	$(UV) run --frozen mypy $(addsuffix /src,$(PACKAGE_DIRS))
 	@if ls infra/cloudformation/*.yaml >/dev/null 2>&1; then $(UV) run --frozen cfn-lint infra/cloudformation/*.yaml; fi
 	@$(MAKE) --no-print-directory -C localstack lint

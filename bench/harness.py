@@ -24,6 +24,7 @@ import zipfile
 from typing import Any
 
 import boto3
+
 from rez_localstack import launcher
 
 ROLE = "arn:aws:iam::000000000000:role/bench"

@@ -50,6 +50,7 @@ def show(label: str, value: float, unit: str = "µs") -> None:
 def bench_logging() -> None:
     print("One log line, four fields (into a discarding stream)")
     from aws_lambda_powertools import Logger
+
     from rez_telemetry.logging import configure_logging, logger
 
     configure_logging(service="bench", stage="prod", sink=lambda _line: None)
@@ -83,6 +84,7 @@ def bench_metrics() -> None:
     from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.metrics import MetricUnit
     from botocore.stub import Stubber
+
     from rez_telemetry.metrics import MetricsRecorder
 
     dims = {"Status": "completed"}
@@ -151,6 +153,7 @@ def bench_spans() -> None:
     from aws_lambda_powertools import Tracer as PowertoolsTracer
     from aws_xray_sdk.core import xray_recorder
     from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter
+
     from rez_telemetry.tracing import Tracer
 
     class NullEmitter(UDPEmitter):

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from boto3.dynamodb.types import TypeDeserializer
+
 from e2e_support import wait_for
 
 MESSAGES = 500

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 from boto3.dynamodb.types import TypeDeserializer
+
 from e2e_support import STAGE, wait_for
 
 DESERIALIZE = TypeDeserializer().deserialize

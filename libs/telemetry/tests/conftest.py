@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+
 from rez_telemetry import _lifecycle
 from rez_telemetry.correlation import propagation
 from rez_telemetry.correlation.context import CORRELATION_FIELDS

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from moto import mock_aws
+
 from rez_messages.testing import create_messages_table
 
 REGION = "eu-west-1"

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from rez_messages.testing import create_messages_table
 from rez_scheduler import bootstrap
 from rez_telemetry.handler import reset_cold_start

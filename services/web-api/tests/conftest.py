@@ -13,6 +13,7 @@ import boto3
 import pytest
 import yaml
 from moto import mock_aws
+
 from rez_web_api import bootstrap
 
 EVENTS = Path(__file__).parent / "events"

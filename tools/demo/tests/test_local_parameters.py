@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from rez_demo.local_parameters import local_parameters
 from rez_deploy.templates import load_template
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 from moto import mock_aws
+
 from rez_demo.progress import Progress
 from rez_demo.schedule import fire_daily_schedule
 from rez_demo.waiting import final_record, newest_scheduled_message, poll

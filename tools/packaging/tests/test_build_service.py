@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from rez_packaging import PackageTooLargeError, build_service
 from rez_packaging.__main__ import main
 

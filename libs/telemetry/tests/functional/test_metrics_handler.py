@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from rez_telemetry import lambda_handler
 from rez_telemetry.metrics import (
     COLD_START,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import respx
 from moto import mock_aws
+
 from rez_telemetry import correlation, lambda_handler
 from rez_telemetry.tracing import ReservoirSampler, install, tracer
 from rez_telemetry.tracing.tree import build_trees, load_spans, render

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from rez_telemetry.metrics import CIRCUIT_BREAKER_STATE, MetricsRecorder
 from rez_telemetry.resilience import (
     CircuitBreaker,

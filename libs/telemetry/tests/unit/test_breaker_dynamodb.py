@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from moto import mock_aws
+
 from rez_telemetry.metrics import MetricsRecorder
 from rez_telemetry.resilience import (
     CircuitBreaker,

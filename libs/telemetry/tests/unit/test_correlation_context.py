@@ -6,6 +6,7 @@ import asyncio
 import re
 
 import pytest
+
 from rez_telemetry import correlation
 from rez_telemetry.correlation import (
     correlation_scope,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from rez_telemetry.correlation import (
     CorrelationInfo,
     detect_event_source,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_telemetry.correlation import (
     correlation_scope,
     from_invoke_payload,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+
 from rez_telemetry import correlation, lambda_handler, logger
 from rez_telemetry.correlation import get_correlation_id
 from rez_telemetry.handler import reset_cold_start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_telemetry import _lifecycle, lambda_handler
 from rez_telemetry.correlation import CorrelationInfo
 

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from loguru import logger as plain_loguru_logger
+
 from rez_telemetry.correlation import correlation_scope
 from rez_telemetry.logging import (
     InterceptHandler,

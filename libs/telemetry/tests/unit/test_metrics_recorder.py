@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from rez_telemetry.metrics import (
     MESSAGES_PROCESSED,
     NAMESPACE,

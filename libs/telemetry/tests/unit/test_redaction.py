@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_telemetry.logging import MASK, logger, redact_text, redact_value
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl"

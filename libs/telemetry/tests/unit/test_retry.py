@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+
 from rez_telemetry.resilience import (
     CircuitOpenError,
     classify_exception,

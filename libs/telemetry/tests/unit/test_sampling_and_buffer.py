@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_telemetry import lambda_handler
 from rez_telemetry.logging import configure_logging, get_settings, log_sampled, logger, sampling
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_telemetry.tracing import ReservoirSampler, sampler_for_stage
 from rez_telemetry.tracing.header import (
     format_trace_header,

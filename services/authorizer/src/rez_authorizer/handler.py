@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rez_telemetry import lambda_handler
-
 from rez_authorizer import bootstrap
 from rez_authorizer.config import ConfigurationError
 from rez_authorizer.service import UnauthorizedError, authorize, reject
 from rez_authorizer.tokens import RejectionReason
+from rez_telemetry import lambda_handler
 
 #: rez_telemetry's marker for "this exception was logged already" (handler/decorator.py).
 _ALREADY_LOGGED = "__rez_telemetry_logged__"

@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final, NoReturn
 
-from rez_telemetry import logger, metrics
-
 from rez_authorizer.policy import WRITE_METHODS, InvalidMethodArnError, MethodArn, build_policy
 from rez_authorizer.tokens import (
     SERVER_SIDE_REASONS,
@@ -20,6 +18,7 @@ from rez_authorizer.tokens import (
     TokenVerifier,
     bearer_token,
 )
+from rez_telemetry import logger, metrics
 
 DECISION_METRIC: Final = "AuthorizerDecisions"
 DECISION_LOG_EVENT: Final = "Authorizer decision"

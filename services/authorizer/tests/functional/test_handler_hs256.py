@@ -7,6 +7,7 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+
 from rez_authorizer.handler import handler
 
 STAGE_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/test"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_authorizer import bootstrap
 from rez_authorizer.config import AuthorizerConfig
 from rez_authorizer.handler import handler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_authorizer.config import AuthorizerConfig, ConfigurationError
 
 BASE = {"JWT_ISSUER": "https://issuer", "JWT_AUDIENCE": "api", "JWT_SECRET_NAME": "s"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from rez_authorizer.keys import (
     MAX_KEY_AGE_SECONDS,
     HmacSecretSource,

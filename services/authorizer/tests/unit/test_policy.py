@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_authorizer.policy import InvalidMethodArnError, MethodArn, build_policy
 from rez_authorizer.tokens import Identity
 

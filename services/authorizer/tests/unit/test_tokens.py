@@ -8,6 +8,7 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+
 from rez_authorizer.config import AuthorizerConfig
 from rez_authorizer.keys import JwksKeyStore
 from rez_authorizer.tokens import (

@@ -11,15 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from rez_messages.dynamodb import DynamoDBMessageRepository
-from rez_telemetry import tracer
-from rez_telemetry.resilience import (
-    CircuitBreaker,
-    DynamoDBStateStore,
-    RetryPolicy,
-    retry_policy,
-)
 
+from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_notifier.config import NTFY_SERVICE, NotifierSettings
 from rez_notifier.errors import NtfyUnavailableError
 from rez_notifier.http_client import new_http_client
@@ -28,6 +21,13 @@ from rez_notifier.ntfy_client import NtfyClient
 from rez_notifier.ntfy_token import NoToken, SecretsManagerToken
 from rez_notifier.rate_limit import DynamoDBTokenBucket, RateLimiter, TokenBucketSettings, Unlimited
 from rez_notifier.service import Notifier
+from rez_telemetry import tracer
+from rez_telemetry.resilience import (
+    CircuitBreaker,
+    DynamoDBStateStore,
+    RetryPolicy,
+    retry_policy,
+)
 
 __all__ = ["build", "notifier", "override", "reset"]
 

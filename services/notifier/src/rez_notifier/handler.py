@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rez_telemetry import lambda_handler
-
 from rez_notifier import bootstrap
 from rez_notifier.request import parse_notification_request
 from rez_notifier.service import send_notification
+from rez_telemetry import lambda_handler
 
 __all__ = ["handler"]
 

@@ -9,9 +9,9 @@ response is made. Remove once the telemetry transport no longer relies on it.
 from __future__ import annotations
 
 import httpx
-from rez_telemetry import tracer
 
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
+from rez_telemetry import tracer
 
 __all__ = ["new_http_client"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
+
 from rez_messages import Message, MessageNotFoundError, MessageRepository
 
 __all__ = ["DynamoDBMessageStore", "MessageStore"]

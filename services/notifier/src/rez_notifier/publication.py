@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from rez_messages import InvalidPayloadError
 from rez_messages.model import parse_priority
-
 from rez_notifier.errors import InvalidMessageError
 from rez_notifier.truncation import truncate_utf8
 

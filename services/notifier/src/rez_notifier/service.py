@@ -17,15 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from rez_telemetry import logger, tracer
-from rez_telemetry.metrics import NOTIFICATION_DURATION, NOTIFICATIONS_SENT, metrics
-from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, RetryPolicy
-
 from rez_notifier.errors import NtfyError
 from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
 from rez_notifier.publication import NTFY_MESSAGE_LIMIT_BYTES, NtfyPublication, build_publication
 from rez_notifier.rate_limit import RateLimiter
+from rez_telemetry import logger, tracer
+from rez_telemetry.metrics import NOTIFICATION_DURATION, NOTIFICATIONS_SENT, metrics
+from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, RetryPolicy
 
 __all__ = ["NotificationResult", "Notifier", "Publisher", "send_notification"]
 

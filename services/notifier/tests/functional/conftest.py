@@ -13,6 +13,7 @@ import boto3
 import httpx
 import pytest
 import respx
+
 from rez_messages import MessageType, Payload, new_message
 from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_notifier import bootstrap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_notifier import bootstrap
 from rez_notifier.errors import NotifierConfigurationError
 from rez_notifier.handler import handler

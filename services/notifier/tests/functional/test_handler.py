@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from rez_messages import MessageNotFoundError
 from rez_notifier.errors import (
     InvalidNotificationRequestError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_messages import MessageNotFoundError
 from rez_notifier.message_store import DynamoDBMessageStore
 

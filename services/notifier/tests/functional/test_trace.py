@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_notifier.errors import NtfyUnavailableError
 from rez_notifier.handler import handler
 from rez_telemetry.tracing import ReservoirSampler, tracer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from rez_notifier.config import NotifierSettings
 from rez_notifier.errors import NotifierConfigurationError
 

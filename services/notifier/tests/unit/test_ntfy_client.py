@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
+
 from rez_notifier.errors import (
     NtfyRateLimitedError,
     NtfyRejectedError,

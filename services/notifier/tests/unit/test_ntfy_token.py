@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
+
 from rez_notifier.ntfy_token import NoToken, SecretsManagerToken
 
 SECRET = "rez-agent/test/ntfy-token"

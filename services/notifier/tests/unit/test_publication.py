@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from rez_notifier.errors import InvalidMessageError
 from rez_notifier.publication import (
     NTFY_MESSAGE_LIMIT_BYTES,

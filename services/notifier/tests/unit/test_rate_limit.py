@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_notifier.errors import RateLimitWaitTooLongError
 from rez_notifier.rate_limit import (
     DynamoDBTokenBucket,

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from rez_notifier.errors import InvalidNotificationRequestError
 from rez_notifier.request import NotificationRequest, parse_notification_request
 

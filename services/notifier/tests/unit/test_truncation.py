@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_notifier.truncation import truncate_utf8
 
 

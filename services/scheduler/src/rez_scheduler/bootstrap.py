@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from rez_messages import MessagePublisher, MessageRepository, config
-
 from rez_scheduler.service import Retry
 
 __all__ = ["SchedulerDependencies", "build_from_environment", "dependencies", "override", "reset"]
@@ -37,6 +36,7 @@ class SchedulerDependencies:
 def build_from_environment() -> SchedulerDependencies:
     """Read STAGE, MESSAGES_TABLE, TOPIC_ARN, MESSAGE_RETENTION_DAYS; create the boto3 clients."""
     import boto3
+
     from rez_messages.dynamodb import DynamoDBMessageRepository
     from rez_messages.publishing import SNSMessagePublisher
     from rez_telemetry.resilience import retry_policy

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rez_telemetry import lambda_handler
-
 from rez_scheduler import bootstrap
 from rez_scheduler.schedule_input import parse_schedule_input
 from rez_scheduler.service import create_scheduled_message
+from rez_telemetry import lambda_handler
 
 __all__ = ["handler"]
 

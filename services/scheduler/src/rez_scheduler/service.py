@@ -16,11 +16,10 @@ from rez_messages import (
     Payload,
     new_message,
 )
+from rez_scheduler.schedule_input import ScheduleOverrides
 from rez_telemetry import correlation, logger, metrics
 from rez_telemetry.metrics.names import MESSAGES_CREATED
 from rez_telemetry.tracing import tracer
-
-from rez_scheduler.schedule_input import ScheduleOverrides
 
 __all__ = [
     "CREATED_BY",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from rez_messages import ConfigurationError
 from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_scheduler.handler import handler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_scheduler.schedule_input import (
     InvalidScheduleInputError,
     ScheduleOverrides,

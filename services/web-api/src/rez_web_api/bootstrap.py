@@ -31,6 +31,7 @@ class Dependencies:
 def build_from_env() -> Dependencies:
     """Read `STAGE`, `MESSAGES_TABLE`, `TOPIC_ARN`, `MESSAGE_RETENTION_DAYS`; create the clients."""
     import boto3
+
     from rez_messages import SNSMessagePublisher, config
     from rez_messages.dynamodb import DynamoDBMessageRepository
 

@@ -15,7 +15,6 @@ from rez_messages import (
 )
 from rez_telemetry import logger, metrics, tracer
 from rez_telemetry.metrics.names import MESSAGES_CREATED
-
 from rez_web_api import bootstrap, service
 from rez_web_api.api_gateway import Request, Response
 from rez_web_api.problems import ProblemError, not_found

@@ -22,7 +22,6 @@ from rez_messages import (
     Page,
     new_message,
 )
-
 from rez_web_api.validation import CreateMessage, ListMessages
 
 

@@ -16,7 +16,6 @@ from typing import Any, Final
 from rez_messages import InvalidPayloadError, MessageStatus, Payload
 from rez_messages.model import MAX_BODY_BYTES, MAX_TAGS, MAX_TITLE_CHARS, PRIORITY_NAMES
 from rez_messages.repository import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
 from rez_web_api.problems import ProblemError, bad_request, not_found
 
 MAX_REQUEST_BYTES: Final = 16 * 1024

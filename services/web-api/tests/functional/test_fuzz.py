@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+
 from rez_messages import InMemoryMessageRepository, InMemoryPublisher
 from rez_web_api import bootstrap
 

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
 from rez_web_api.endpoints import ROUTER
 
 DOC_URI = "urn:rez-agent:openapi"

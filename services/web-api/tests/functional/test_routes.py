@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+
 from rez_messages import InMemoryMessageRepository, InMemoryPublisher
 from rez_web_api import bootstrap
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_web_api.problems import ProblemError
 from rez_web_api.routing import Route, Router
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from rez_messages import MessageStatus
 from rez_web_api.problems import ProblemError
 from rez_web_api.validation import (

@@ -13,18 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from rez_deploy import deploy_all
-from rezctl.api import send_message
-from rezctl.journey import collect, render
-from rezctl.stacks import api_base_url
-from rezctl.target import Target
-from rezctl.tokens import mint_token
 
 from rez_demo import harness as local_aws
 from rez_demo.local_parameters import DEMO_TOPIC, local_parameters
 from rez_demo.progress import Progress
 from rez_demo.schedule import fire_daily_schedule
 from rez_demo.waiting import final_record, newest_scheduled_message, poll
+from rez_deploy import deploy_all
+from rezctl.api import send_message
+from rezctl.journey import collect, render
+from rezctl.stacks import api_base_url
+from rezctl.target import Target
+from rezctl.tokens import mint_token
 
 STAGE = "dev"
 DEMO_EMAIL = "demo@example.com"
