@@ -42,6 +42,15 @@ DEPLOY_ORDER: Final[tuple[StackSpec, ...]] = (
 )
 STACKS: Final[dict[str, StackSpec]] = {spec.name: spec for spec in DEPLOY_ORDER}
 
+# Function names per docs/contracts.md (the seed's names), without the `-<stage>` suffix.
+FUNCTION_NAMES: Final[dict[str, str]] = {
+    "scheduler": "rez-agent-scheduler",
+    "web-api": "rez-agent-web-api",
+    "processor": "rez-agent-message-processor",
+    "notifier": "rez-agent-notification-service",
+    "authorizer": "rez-agent-jwt-authorizer",
+}
+
 
 class UnknownStackError(ValueError):
     """A name that is neither a service nor one of the code-less stacks."""

@@ -111,3 +111,29 @@ def deployment_logical_ids(template: dict[str, Any]) -> list[str]:
         for logical_id, resource in (template.get("Resources") or {}).items()
         if resource.get("Type") == "AWS::ApiGateway::Deployment"
     ]
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """Logical ID -> resource for every resource of `resource_type`."""
+    return {
+        logical_id: resource
+        for logical_id, resource in (template.get("Resources") or {}).items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def sub_text(value: Any) -> str:
+    """The template string of an `Fn::Sub` (either form), or the plain string itself."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        inner = value["Fn::Sub"]
+        return str(inner[0] if isinstance(inner, list) else inner)
+    if not isinstance(value, str):
+        raise TypeError(f"not a string or Fn::Sub: {value!r}")
+    return value
+
+
+def import_name(value: Any) -> str:
+    """The export name an `Fn::ImportValue` reads (its argument a string or an `Fn::Sub`)."""
+    if not (isinstance(value, dict) and "Fn::ImportValue" in value):
+        raise TypeError(f"not an Fn::ImportValue: {value!r}")
+    return sub_text(value["Fn::ImportValue"])
