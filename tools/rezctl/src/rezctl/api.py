@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
 from rezctl.errors import RemoteError, UsageError
 from rezctl.stacks import api_base_url
 from rezctl.target import Target

@@ -11,7 +11,6 @@ from typing import Any
 
 from rez_telemetry.resilience import CircuitBreaker, CircuitState, CircuitStatus, DynamoDBStateStore
 from rez_telemetry.resilience.states import format_epoch
-
 from rezctl.names import BREAKER_SERVICE
 from rezctl.target import Target
 

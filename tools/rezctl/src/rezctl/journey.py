@@ -16,7 +16,6 @@ from typing import Any, Final, Literal
 
 from rez_telemetry.tracing.tree import SpanNode, build_trees
 from rez_telemetry.tracing.tree import render as render_tree
-
 from rezctl import queries
 from rezctl.errors import RemoteError
 from rezctl.logs import LogLine, filter_events, line_from_row, run_query

@@ -28,7 +28,8 @@ class MetricId:
 
     @classmethod
     def of(cls, namespace: str, name: str, dimensions: Mapping[str, str] | None = None) -> MetricId:
-        return cls(namespace, name, tuple(sorted((dimensions or {}).items())))
+        # Order kept as given (as ListMetrics lists it): moto matches dimensions order-sensitively.
+        return cls(namespace, name, tuple((dimensions or {}).items()))
 
     def dimension(self, key: str) -> str | None:
         return dict(self.dimensions).get(key)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+
 from rezctl.target import Target
 
 _DESERIALIZER = TypeDeserializer()

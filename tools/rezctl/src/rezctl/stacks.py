@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
+
 from rezctl.errors import NotFoundError
 from rezctl.target import Target
 

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import boto3
 from botocore.config import Config
+
 from rezctl.errors import UsageError
 from rezctl.names import STAGES, StageNames
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import jwt
+
 from rezctl.errors import RemoteError, UsageError
 from rezctl.target import Target
 

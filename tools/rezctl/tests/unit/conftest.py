@@ -12,8 +12,9 @@ from moto import mock_aws
 # Test modules import their helpers from support.py (pytest runs in importlib mode).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from rezctl.target import Target
 from support import REGION, SECRET, STAGE, client, lambda_zip
+
+from rezctl.target import Target
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,12 @@ import json
 import httpx
 import jwt
 import pytest
+from support import client
+
 from rezctl.api import ApiError, send_message
 from rezctl.cli import main
 from rezctl.stacks import api_base_url
 from rezctl.target import Target
-from support import client
 
 MESSAGE_ID = "0b6a4f0e-6a3c-4a0e-9a55-4f1c8f0d2b11"
 

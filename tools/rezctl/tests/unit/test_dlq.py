@@ -7,11 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from support import client
+
 from rez_telemetry.resilience import CircuitBreaker, DynamoDBStateStore
 from rezctl import dlq
 from rezctl.cli import main
 from rezctl.target import Target
-from support import client
 
 
 class RecordingSqs:

@@ -8,10 +8,11 @@ import json
 
 import pytest
 from fake_logs import FakeLogs
+from support import client
+
 from rezctl import journey
 from rezctl.cli import main
 from rezctl.target import Target
-from support import client
 
 T0 = dt.datetime(2026, 11, 27, 10, 0, 0, tzinfo=dt.UTC)
 MID = "6f1d7c1e-5d0c-4a8e-9b8e-0c1e2f3a4b5c"

@@ -6,6 +6,7 @@ import io
 
 import jwt
 import pytest
+
 from rezctl.cli import main
 from rezctl.errors import UsageError
 from rezctl.target import Target
