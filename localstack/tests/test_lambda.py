@@ -34,6 +34,8 @@ def handler(event, context):
         "pid": os.getpid(),
         "python": "%d.%d" % sys.version_info[:2],
         "harness_env_leaked": "GATEWAY_LISTEN" in os.environ,
+        "home": os.path.expanduser("~"),
+        "tmp": __import__("tempfile").gettempdir(),
     }
 """
 
@@ -64,6 +66,8 @@ def test_request_response_invoke_gets_event_context_and_env(
     assert body["cwd"] == body["task_root"]
     assert body["python"] == "3.13"
     assert body["harness_env_leaked"] is False
+    # home and temp dir are the environment's own, not the harness user's
+    assert body["home"] == body["tmp"] and body["tmp"] != "/tmp" and "rez-lambda" in body["tmp"]
     # a fresh trace id per invoke, from the one LocalStack passes
     assert body["trace"].startswith("Root=1-") and second["trace"].startswith("Root=1-")
     assert body["trace"] != second["trace"]

@@ -105,6 +105,8 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
                 "PATH": f"{interpreter.parent}:/usr/local/bin:/usr/bin:/bin",
                 "LANG": "en_US.UTF-8",
                 "TMPDIR": str(self._tmp_dir),
+                # Never the harness user's home: ~/.aws/config must not reach the function.
+                "HOME": str(self._tmp_dir),
                 "PYTHONUNBUFFERED": "1",
             }
         )
