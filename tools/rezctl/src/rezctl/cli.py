@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,16 +31,24 @@ open circuit, non-empty DLQ), 2 usage, 3 AWS/endpoint error.
 environment: LOCALSTACK_ENDPOINT (the harness), REZ_STAGE, AWS_REGION, AWS credentials."""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """The shared options, accepted before the command (`rezctl --endpoint URL trace ID`) and
+    after it; a sub-command's copy has no default so it never hides the top-level value."""
+    unset: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    flag: dict[str, Any] = {"default": False} if top else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("where")
-    group.add_argument("--stage", help="dev | stage | prod (default: $REZ_STAGE or dev)")
+    group.add_argument("--stage", help="dev | stage | prod (default: $REZ_STAGE or dev)", **unset)
     group.add_argument(
-        "--endpoint", help="the local harness URL (default: $LOCALSTACK_ENDPOINT; unset = AWS)"
+        "--endpoint",
+        help="the local harness URL (default: $LOCALSTACK_ENDPOINT; unset = AWS)",
+        **unset,
     )
-    group.add_argument("--region", help="AWS region (default: $AWS_REGION or boto3's)")
+    group.add_argument("--region", help="AWS region (default: $AWS_REGION or boto3's)", **unset)
     out = parser.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="one JSON document on stdout")
-    out.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+    out.add_argument("--json", action="store_true", help="one JSON document on stdout", **flag)
+    out.add_argument(
+        "--no-color", action="store_true", help="plain text even on a terminal", **flag
+    )
 
 
 def _command(
@@ -67,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _common(parser, top=True)
     commands_ = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     token = _command(commands_, "token", commands.token, "mint a dev/stage JWT (never prod)")

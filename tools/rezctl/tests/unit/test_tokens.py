@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import jwt
 import pytest
@@ -91,3 +92,28 @@ def test_cli_rejects_a_bad_ttl_with_exit_2(authorizer: dict[str, str]):
         stderr=io.StringIO(),
     )
     assert code == 2
+
+
+def test_where_options_work_before_and_after_the_command(authorizer: dict[str, str]):
+    # the top-level form (`rezctl --stage prod token ...`) is not hidden by the command's own
+    assert (
+        main(
+            ["--stage", "prod", "token", "--email", "a@example.com"],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        == 2
+    )
+    assert (
+        main(
+            ["token", "--email", "a@example.com", "--stage", "prod"],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        == 2
+    )
+    out = io.StringIO()
+    assert (
+        main(["--json", "token", "--email", "a@example.com"], stdout=out, stderr=io.StringIO()) == 0
+    )
+    assert json.loads(out.getvalue())["claims"]["email"] == "a@example.com"
