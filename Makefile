@@ -68,9 +68,14 @@ demo: setup ## the system's main job, locally: deploy everything and follow mess
 deploy: ## deploy every stack (or SERVICE=<name>) to AWS, or to the harness when LOCALSTACK_ENDPOINT is set
 	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all)
 
+# On the harness: ntfy is the mock (no rate limit), spans go to the functions' logs.
+LOCAL_PARAMETERS := --parameter common.TracingBackend=otel \
+	--parameter notifier.NtfyUrl=http://127.0.0.1:$${MOCK_NTFY_PORT:-8090} \
+	--parameter notifier.NtfyRatePerSecond=0
+
 deploy-local: ## deploy every stack (or SERVICE=<name>) to the local harness (starts it when none runs)
-	@$(MAKE) --no-print-directory -C localstack up
-	LOCALSTACK_ENDPOINT=$${LOCALSTACK_ENDPOINT:-http://127.0.0.1:4566} $(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all)
+	@$(MAKE) --no-print-directory -C localstack up >/dev/null
+	LOCALSTACK_ENDPOINT=$${LOCALSTACK_ENDPOINT:-http://127.0.0.1:4566} $(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all) $(LOCAL_PARAMETERS)
 
 clean: ## remove build output
 	rm -rf build

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from rez_deploy.catalog import STACKS
-from rez_deploy.parameters import ParameterError, load_stage_file, resolve_parameters
+from rez_deploy.cli import build_parser, overrides_of
+from rez_deploy.parameters import (
+    ParameterError,
+    load_stage_file,
+    merge_sections,
+    resolve_parameters,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -69,3 +75,42 @@ def test_the_committed_stage_files_resolve_for_every_stack(templates, stage):
         for key, value in values.items():
             allowed = declared[key].get("AllowedValues")
             assert allowed is None or value in [str(v) for v in allowed], (name, key, value)
+
+
+def test_overrides_win_over_the_stage_file_name_by_name():
+    # GIVEN the stage file's notifier section and an override of one of its names
+    base = {"notifier": {"NtfyUrl": "https://ntfy.sh", "NtfyTopic": "rez-agent-dev"}}
+    overrides = {"notifier": {"NtfyUrl": "http://127.0.0.1:8090"}, "common": {"LogLevel": "DEBUG"}}
+
+    # WHEN they are merged
+    merged = merge_sections(base, overrides)
+
+    # THEN the override wins, the rest of the section stays, and new sections appear
+    assert merged["notifier"] == {"NtfyUrl": "http://127.0.0.1:8090", "NtfyTopic": "rez-agent-dev"}
+    assert merged["common"] == {"LogLevel": "DEBUG"}
+    assert base["notifier"]["NtfyUrl"] == "https://ntfy.sh"
+
+
+def test_the_cli_reads_repeated_parameter_overrides():
+    args = build_parser().parse_args(
+        [
+            "--stage",
+            "dev",
+            "--all",
+            "--parameter",
+            "notifier.NtfyUrl=http://127.0.0.1:8090/x=y",
+            "--parameter",
+            "common.TracingBackend=otel",
+        ]
+    )
+    assert overrides_of(args.parameter) == {
+        "notifier": {"NtfyUrl": "http://127.0.0.1:8090/x=y"},
+        "common": {"TracingBackend": "otel"},
+    }
+
+
+def test_a_malformed_parameter_override_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as raised:
+        build_parser().parse_args(["--stage", "dev", "--all", "--parameter", "NtfyUrl=x"])
+    assert raised.value.code == 2
+    assert "expected SECTION.NAME=VALUE" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from pathlib import Path
 from rez_deploy.catalog import STACKS, STAGES
 from rez_deploy.changesets import DeployError
 from rez_deploy.deploy import deploy_all, deploy_service
+from rez_deploy.parameters import ParameterError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--skip-package", action="store_true", help="use the zips already in the build folder"
     )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        type=parameter_override,
+        help="override a parameter of infra/parameters/<stage>.yaml, e.g. "
+        "notifier.NtfyUrl=http://127.0.0.1:8090 or common.TracingBackend=otel (repeatable)",
+    )
     return parser
+
+
+def parameter_override(text: str) -> tuple[str, str, str]:
+    """`section.Name=value` -> (section, Name, value); argparse reports a malformed one."""
+    key, sep, value = text.partition("=")
+    section, dot, name = key.partition(".")
+    if not sep or not dot or not section or not name:
+        raise argparse.ArgumentTypeError(f"expected SECTION.NAME=VALUE, got {text!r}")
+    return section, name, value
+
+
+def overrides_of(items: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """The overrides in the stage file's shape."""
+    sections: dict[str, dict[str, str]] = {}
+    for section, name, value in items:
+        sections.setdefault(section, {})[name] = value
+    return sections
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         "region": args.region,
         "package": not args.skip_package,
         "build_dir": args.build_dir,
+        "parameters": overrides_of(args.parameter),
     }
     try:
         if args.all:
             deploy_all(args.stage, args.endpoint, **options)
         else:
             deploy_service(args.service, args.stage, args.endpoint, **options)
-    except DeployError as error:
+    except (DeployError, ParameterError) as error:
         print(f"deploy failed: {error}", file=sys.stderr)
         return 1
     return 0

@@ -6,7 +6,7 @@ zip (content-addressed) and updates that service's stack only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -20,7 +20,12 @@ from rez_deploy.artifacts import (
 from rez_deploy.catalog import DEPLOY_ORDER, STACKS, StackSpec, check_stage, stack_spec
 from rez_deploy.changesets import StackRequest, StackResult, Waiter, deploy_stack
 from rez_deploy.packaging import Packager, make_packager, zip_path
-from rez_deploy.parameters import load_stage_file, parameters_file, resolve_parameters
+from rez_deploy.parameters import (
+    load_stage_file,
+    merge_sections,
+    parameters_file,
+    resolve_parameters,
+)
 from rez_deploy.target import Target
 from rez_deploy.templates import parse_template, template_dir, template_path
 
@@ -39,6 +44,7 @@ class DeployContext:
     build_dir: Path
     waiter: Waiter = field(default_factory=Waiter)
     out: Printer = print
+    overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict)
     _bucket: str | None = None
 
@@ -89,7 +95,9 @@ def _deploy_one(
             "CodeBucket": ctx.bucket(),
             "CodeKey": upload_code(ctx.client("s3"), ctx.bucket(), spec.service, archive),
         }
-    stage_file = load_stage_file(parameters_file(ctx.templates_dir, ctx.stage))
+    stage_file = merge_sections(
+        load_stage_file(parameters_file(ctx.templates_dir, ctx.stage)), ctx.overrides
+    )
     parameters = resolve_parameters(
         spec.name, ctx.stage, templates[spec.name], stage_file, templates, extra
     )
@@ -131,8 +139,13 @@ def deploy_stacks(
     packager: Packager | None = None,
     waiter: Waiter | None = None,
     out: Printer = print,
+    parameters: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, StackResult]:
-    """Deploy the named stacks (in the given order); stop at the first failure (DeployError)."""
+    """Deploy the named stacks (in the given order); stop at the first failure (DeployError).
+
+    `parameters` has the stage file's shape (`common` and one section per stack) and wins over
+    it: e.g. the local harness's mock ntfy URL. Unknown names fail as they do in the file.
+    """
     check_stage(stage)
     specs = [stack_spec(name) for name in names]
     directory = templates_dir or template_dir()
@@ -144,6 +157,7 @@ def deploy_stacks(
         build_dir=build_dir or root / "build",
         waiter=waiter or Waiter(poll_seconds=1.0 if endpoint else 5.0),
         out=out,
+        overrides=parameters or {},
     )
     services = [spec.service for spec in specs if spec.service is not None]
     if package and services:

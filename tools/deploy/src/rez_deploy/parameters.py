@@ -45,6 +45,16 @@ def load_stage_file(path: Path) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v or {}) for k, v in document.items()}
 
 
+def merge_sections(
+    base: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The stage file's sections with `overrides` laid over them, name by name."""
+    merged = {section: dict(values) for section, values in base.items()}
+    for section, values in overrides.items():
+        merged.setdefault(section, {}).update(values)
+    return merged
+
+
 def as_parameter_value(value: Any) -> str:
     """CloudFormation parameters are strings; YAML booleans become `true`/`false`."""
     if isinstance(value, bool):
