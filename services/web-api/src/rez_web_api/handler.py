@@ -66,4 +66,7 @@ def _record(
         high_volume=routine,
     )
     metrics.record_count(API_REQUEST_COUNT, 1, {"Endpoint": endpoint, "StatusCode": str(status)})
+    # The API-5xx alarm reads one series per status class: an alarm cannot add up the
+    # StatusCode values of every endpoint, so the count is also kept by class.
+    metrics.record_count(API_REQUEST_COUNT, 1, {"StatusClass": f"{status // 100}xx"})
     metrics.record_duration(API_RESPONSE_TIME, duration_ms, {"Endpoint": endpoint})

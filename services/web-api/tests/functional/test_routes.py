@@ -85,12 +85,15 @@ def test_create_logs_the_seed_events_and_records_the_metrics(aws, event, call, c
     assert sent["duration_ms"] >= 0
     # AND no line carries the bearer token of the request
     assert "c2lnbmF0dXJl" not in "\n".join(captured.raw_logs)
-    [count] = captured.metrics("APIRequestCount")
+    [count] = [m for m in captured.metrics("APIRequestCount") if "Endpoint" in m]
     assert (count["Endpoint"], count["StatusCode"], count["Stage"]) == (
         "POST /api/messages",
         "202",
         "dev",
     )
+    # AND the same request counted by status class, the series the API-5xx alarm reads
+    [by_class] = [m for m in captured.metrics("APIRequestCount") if "StatusClass" in m]
+    assert (by_class["StatusClass"], by_class["Stage"]) == ("2xx", "dev")
     [timing] = captured.metrics("APIResponseTime")
     assert timing["Endpoint"] == "POST /api/messages"
     [made] = captured.metrics("MessagesCreated")
@@ -264,10 +267,9 @@ def test_unknown_route_is_404_and_wrong_method_405(aws, event, call, captured):
     problem = problem_of(answer, 405)
     assert answer.headers["Allow"] == "GET, POST"
     assert "DELETE is not allowed on /api/messages" in problem["detail"]
-    assert [m["Endpoint"] for m in captured.metrics("APIRequestCount")] == [
-        "unmatched",
-        "unmatched",
-    ]
+    counts = captured.metrics("APIRequestCount")
+    assert [m["Endpoint"] for m in counts if "Endpoint" in m] == ["unmatched", "unmatched"]
+    assert [m["StatusClass"] for m in counts if "StatusClass" in m] == ["4xx", "4xx"]
 
 
 def test_an_invalid_correlation_id_is_replaced(aws, event, call):
@@ -299,8 +301,10 @@ def test_a_failed_publication_is_a_500_that_leaks_nothing(event, call, captured)
     assert "publish failed" in (stored.error or "")
     [failure] = captured.lines("API request failed")
     assert failure["level"] == "ERROR"
-    [count] = captured.metrics("APIRequestCount")
+    [count] = [m for m in captured.metrics("APIRequestCount") if "Endpoint" in m]
     assert count["StatusCode"] == "500"
+    [by_class] = [m for m in captured.metrics("APIRequestCount") if "StatusClass" in m]
+    assert by_class["StatusClass"] == "5xx"
 
 
 def test_a_broken_configuration_is_a_500_not_a_crash(event, call, monkeypatch):
