@@ -10,14 +10,15 @@ Protocol (LocalStack's ``executor_endpoint.py``): bind 127.0.0.1, import ``_HAND
 POSTs ``/invoke`` with ``invoke-id``, ``invoked-function-arn``, ``payload`` and ``trace-id``; the
 answer is 200 at once, then ``/invocations/<id>/logs`` and ``/response`` or ``/error``.
 
+HTTP is spoken over plain sockets: ``http.server``/``http.client`` would add ~100 ms of imports
+(ssl, email, ...) to every cold start, and the two messages exchanged here are trivial.
+
 A timed-out handler cannot be stopped inside Python, so, as AWS resets the sandbox, the process
 re-executes itself (same PID, same port) and initialises again.
 """
 
 from __future__ import annotations
 
-import datetime
-import http.client
 import importlib
 import io
 import json
@@ -25,12 +26,11 @@ import logging
 import os
 import queue
 import signal
+import socket
 import sys
 import threading
 import time
 import traceback
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _PROCESS_START = time.monotonic()
@@ -154,34 +154,68 @@ def _setup_logging(capture: _Capture) -> _RequestIdFilter:
 # ---------------------------------------------------------------- talking to LocalStack
 
 
+def _read_http_message(stream: Any) -> tuple[str, dict[str, str], bytes]:
+    """Read one HTTP/1.1 request or response: first line, headers (lower-case), body."""
+    first = stream.readline()
+    if not first:
+        raise ConnectionError("connection closed")
+    headers: dict[str, str] = {}
+    while True:
+        line = stream.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        chunks = []
+        while size := int(stream.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(stream.read(size))
+            stream.readline()
+        stream.readline()
+        body = b"".join(chunks)
+    else:
+        body = stream.read(int(headers.get("content-length") or 0))
+    return first.decode("latin-1").strip(), headers, body
+
+
 class _LocalStack:
     """Keep-alive HTTP client for the executor endpoint of this environment."""
 
     def __init__(self, endpoint: str, runtime_id: str) -> None:
-        url = urllib.parse.urlsplit(endpoint)
-        self._host = url.hostname or "127.0.0.1"
-        self._port = url.port or 80
-        self._prefix = url.path.rstrip("/")
+        # http://127.0.0.1:4566/_localstack_lambda/<id>
+        authority, _, path = endpoint.split("://", 1)[-1].partition("/")
+        host, _, port = authority.partition(":")
+        self._address = (host or "127.0.0.1", int(port or 80))
+        self._authority = authority
+        self._prefix = "/" + path.rstrip("/")
         self._runtime_id = runtime_id
         self._lock = threading.Lock()
-        self._conn: http.client.HTTPConnection | None = None
+        self._sock: socket.socket | None = None
+        self._stream: Any = None
+
+    def _close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = self._stream = None
 
     def post(self, path: str, body: bytes) -> int:
+        request = (
+            f"POST {self._prefix}{path} HTTP/1.1\r\nHost: {self._authority}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    if self._conn is None:
-                        self._conn = http.client.HTTPConnection(self._host, self._port, timeout=30)
-                    self._conn.request(
-                        "POST", self._prefix + path, body, {"Content-Type": "application/json"}
-                    )
-                    response = self._conn.getresponse()
-                    response.read()
-                    return response.status
-                except (OSError, http.client.HTTPException):
-                    if self._conn is not None:
-                        self._conn.close()
-                    self._conn = None
+                    if self._sock is None:
+                        self._sock = socket.create_connection(self._address, timeout=30)
+                        self._stream = self._sock.makefile("rb")
+                    self._sock.sendall(request)
+                    status_line, headers, _ = _read_http_message(self._stream)
+                    if headers.get("connection", "").lower() == "close":
+                        self._close()
+                    return int(status_line.split()[1])
+                except (OSError, ValueError, IndexError):
+                    self._close()  # a kept-alive connection the server dropped: once more
                     if attempt == 2:
                         raise
         return 0
@@ -300,8 +334,8 @@ def _peak_memory_mb() -> int:
 
 
 def _now_iso() -> str:
-    now = datetime.datetime.now(datetime.timezone.utc)  # noqa: UP017 (3.9+)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
 
 
 # ---------------------------------------------------------------- the runtime
@@ -310,7 +344,7 @@ def _now_iso() -> str:
 class Runtime:
     """Serves one environment: init once, then invocations one at a time."""
 
-    def __init__(self, server: ThreadingHTTPServer, reinit: bool) -> None:
+    def __init__(self, server: socket.socket, reinit: bool) -> None:
         self.server = server
         self.reinit = reinit
         self.localstack = _LocalStack(
@@ -441,14 +475,15 @@ class Runtime:
         )
         # Refuse new invokes before answering: LocalStack retries a refused connection, and
         # the re-executed process (same port) takes them.
-        self.server.socket.close()
+        port = self.server.getsockname()[1]
+        self.server.close()
         self._send(
             request_id,
             logs,
             "error",
             json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"}).encode(),
         )
-        _reexec(self.server.server_address[1])
+        _reexec(port)
 
     def loop(self) -> None:
         while True:
@@ -466,23 +501,33 @@ def _reexec(port: int) -> None:
     os.execv(sys.executable, args)
 
 
-class _InvokeHandler(BaseHTTPRequestHandler):
-    runtime: Runtime
+def _serve(server: socket.socket, runtime: Runtime) -> None:
+    """Accept LocalStack's connections; each on its own thread (``/invoke`` answers at once)."""
+    while True:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return  # closed for a re-exec
+        threading.Thread(target=_answer, args=(conn, runtime), daemon=True).start()
 
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        if self.path.rstrip("/") != "/invoke":
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.runtime.invocations.put(json.loads(body))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _answer(conn: socket.socket, runtime: Runtime) -> None:
+    with conn, conn.makefile("rb") as stream:
+        while True:
+            try:
+                request_line, headers, body = _read_http_message(stream)
+            except (OSError, ValueError):
+                return
+            method, _, rest = request_line.partition(" ")
+            path = rest.split(" ", 1)[0]
+            if method == "POST" and path.rstrip("/") == "/invoke":
+                runtime.invocations.put(json.loads(body))
+                status = "200 OK"
+            else:
+                status = "404 Not Found"
+            conn.sendall(f"HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n".encode())
+            if headers.get("connection", "").lower() == "close":
+                return
 
 
 def _parse_args(argv: list[str]) -> dict[str, str]:
@@ -506,15 +551,18 @@ def main() -> None:
     runtime_dir = os.environ.get("LAMBDA_RUNTIME_DIR", "")
     sys.path[:0] = [p for p in (task_root, runtime_dir) if p]
     os.chdir(task_root)
-    server = ThreadingHTTPServer(("127.0.0.1", int(options.get("port", "0"))), _InvokeHandler)
-    server.daemon_threads = True
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", int(options.get("port", "0"))))
+    server.listen(64)
     if "port-fd" in options:
         fd = int(options["port-fd"])
-        os.write(fd, f"{server.server_address[1]}\n".encode())
+        os.write(fd, f"{server.getsockname()[1]}\n".encode())
         os.close(fd)
     runtime = Runtime(server, reinit="reinit" in options)
-    _InvokeHandler.runtime = runtime
-    threading.Thread(target=server.serve_forever, name="invoke-server", daemon=True).start()
+    threading.Thread(
+        target=_serve, args=(server, runtime), name="invoke-server", daemon=True
+    ).start()
     runtime.init()
     runtime.loop()
 
