@@ -10,6 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+
 from rez_messages import InMemoryMessageRepository, Message, MessageRepository
 from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_messages.model import MessageType, Payload, new_message

@@ -13,12 +13,14 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from rez_messages import InMemoryMessageRepository, Message, MessageRepository
 from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_messages.model import MessageType, Payload, new_message
 from rez_messages.testing import create_messages_table
 from rez_processor import bootstrap
 from rez_processor.notifier import NotificationResult, NotifierError
+from rez_processor.retry_delay import RetryDelays
 from rez_processor.service import ProcessingContext
 from rez_telemetry.handler import reset_cold_start
 from rez_telemetry.logging import reset_logging
@@ -142,15 +144,49 @@ def notifier() -> FakeNotifier:
     return FakeNotifier()
 
 
+@dataclass
+class FakeVisibility:
+    """A `MessageVisibility` that records `(sqs messageId, seconds)`; `failure` is raised if set."""
+
+    postponed: list[tuple[str, int]] = field(default_factory=list)
+    failure: Exception | None = None
+
+    def postpone(self, record: Any, seconds: int) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.postponed.append((record["messageId"], seconds))
+
+
+@pytest.fixture
+def visibility() -> FakeVisibility:
+    return FakeVisibility()
+
+
+#: 2026-01-01T12:00:00Z: the wall clock the retry delays see in the unit tests.
+NOW_EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC).timestamp()
+
+
+def top_of_jitter_delays(**overrides: Any) -> RetryDelays:
+    """Retry delays pinned to the top of their jitter range (2, 4, 8 ... s) at `NOW_EPOCH`."""
+    settings: dict[str, Any] = {"random": lambda: 1.0, "clock": lambda: NOW_EPOCH}
+    return RetryDelays(**(settings | overrides))
+
+
 @pytest.fixture
 def repository() -> MessageRepository:
     return InMemoryMessageRepository()
 
 
 @pytest.fixture
-def ctx(repository: MessageRepository, notifier: FakeNotifier) -> ProcessingContext:
+def ctx(
+    repository: MessageRepository, notifier: FakeNotifier, visibility: FakeVisibility
+) -> ProcessingContext:
     return ProcessingContext(
-        repository=repository, notifier=notifier, max_receive_count=MAX_RECEIVE_COUNT
+        repository=repository,
+        notifier=notifier,
+        max_receive_count=MAX_RECEIVE_COUNT,
+        retry_delays=top_of_jitter_delays(),
+        visibility=visibility,
     )
 
 

@@ -15,17 +15,24 @@ from rez_messages.exceptions import ConfigurationError
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_RETRY_BASE_SECONDS",
+    "DEFAULT_RETRY_MAX_SECONDS",
     "ENV_MAX_RECEIVE_COUNT",
     "ENV_MESSAGES_TABLE",
     "ENV_MESSAGE_RETENTION_DAYS",
     "ENV_NOTIFIER_FUNCTION_NAME",
+    "ENV_RETRY_BASE_SECONDS",
+    "ENV_RETRY_MAX_SECONDS",
     "ENV_STAGE",
     "ENV_TOPIC_ARN",
+    "MAX_VISIBILITY_SECONDS",
     "STAGES",
     "max_receive_count",
     "messages_table",
     "notifier_function_name",
     "retention",
+    "retry_base_seconds",
+    "retry_max_seconds",
     "stage",
     "topic_arn",
 ]
@@ -36,9 +43,15 @@ ENV_TOPIC_ARN = "TOPIC_ARN"
 ENV_NOTIFIER_FUNCTION_NAME = "NOTIFIER_FUNCTION_NAME"
 ENV_MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
 ENV_MESSAGE_RETENTION_DAYS = "MESSAGE_RETENTION_DAYS"
+ENV_RETRY_BASE_SECONDS = "RETRY_BASE_SECONDS"
+ENV_RETRY_MAX_SECONDS = "RETRY_MAX_SECONDS"
 
 STAGES = ("dev", "stage", "prod")
 DEFAULT_RETENTION_DAYS = 30
+DEFAULT_RETRY_BASE_SECONDS = 2.0
+DEFAULT_RETRY_MAX_SECONDS = 60.0
+#: SQS's longest visibility timeout (12 hours): no retry delay can be longer.
+MAX_VISIBILITY_SECONDS = 43200
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _FUNCTION_NAME = re.compile(
@@ -82,6 +95,21 @@ def _positive_int(name: str, environ: Mapping[str, str] | None, default: int | N
     return number
 
 
+def _seconds(name: str, environ: Mapping[str, str] | None, default: float) -> float:
+    value = _raw(name, environ)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(name, f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= MAX_VISIBILITY_SECONDS:
+        raise ConfigurationError(
+            name, f"must be more than 0 and at most {MAX_VISIBILITY_SECONDS} s, got {value}"
+        )
+    return number
+
+
 def stage(environ: Mapping[str, str] | None = None) -> str:
     """`STAGE`: dev, stage or prod (required)."""
     value = _required(ENV_STAGE, environ)
@@ -117,3 +145,13 @@ def retention(environ: Mapping[str, str] | None = None) -> timedelta:
     return timedelta(
         days=_positive_int(ENV_MESSAGE_RETENTION_DAYS, environ, DEFAULT_RETENTION_DAYS)
     )
+
+
+def retry_base_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """`RETRY_BASE_SECONDS`: the processor's first retry delay, doubled per receive (default 2)."""
+    return _seconds(ENV_RETRY_BASE_SECONDS, environ, DEFAULT_RETRY_BASE_SECONDS)
+
+
+def retry_max_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """`RETRY_MAX_SECONDS`: the cap of the processor's exponential retry delay (default 60)."""
+    return _seconds(ENV_RETRY_MAX_SECONDS, environ, DEFAULT_RETRY_MAX_SECONDS)

@@ -2,8 +2,9 @@
 
 Item layout in `rez-agent-messages-{stage}` (PK `message_id`): `correlation_id`, `message_type`,
 `status`, `created_by`, `created_at`, `updated_at` (ISO-8601 UTC, microseconds, `Z`), `stage`,
-`attempts` (N), `expires_at` (N, epoch seconds, the table's TTL), the payload flat as `body`,
-`title`, `priority` (N), `tags` (L of S), and when known `notification_id`, `error`.
+`attempts` (N), `redrives` (N, absent on items written before it existed: 0), `expires_at` (N,
+epoch seconds, the table's TTL), the payload flat as `body`, `title`, `priority` (N), `tags` (L of
+S), and when known `notification_id`, `error` (removed when the message completes).
 Idempotency keys are items `message_id = "idem#<key>"` with `record_type = "idempotency"` and
 `target_message_id`; they have no `status`, so the status GSI never sees them.
 """
@@ -60,6 +61,7 @@ def message_to_item(message: Message) -> Item:
         "updated_at": {"S": format_timestamp(message.updated_at)},
         "stage": {"S": message.stage},
         "attempts": {"N": str(message.attempts)},
+        "redrives": {"N": str(message.redrives)},
         "expires_at": {"N": str(message.expires_at)},
         "body": {"S": message.payload.body},
         "priority": {"N": str(message.payload.priority)},
@@ -107,6 +109,7 @@ def message_from_item(item: Mapping[str, Any]) -> Message:
         attempts=int(item.get("attempts", {"N": "0"})["N"]),
         notification_id=_s(item, "notification_id"),
         error=_s(item, "error"),
+        redrives=int(item.get("redrives", {"N": "0"})["N"]),
     )
 
 
@@ -198,11 +201,14 @@ class DynamoDBMessageRepository(MessageRepository):
         values: dict[str, Any],
         set_clauses: tuple[str, ...] = (),
         add_clause: str = "",
+        remove_clause: str = "",
         names: dict[str, str] | None = None,
     ) -> Message:
         expression = "SET " + ", ".join(("#status = :target", "updated_at = :now", *set_clauses))
         if add_clause:
             expression += " ADD " + add_clause
+        if remove_clause:
+            expression += " REMOVE " + remove_clause
         try:
             response = self._client.update_item(
                 TableName=self.table_name,
@@ -242,30 +248,82 @@ class DynamoDBMessageRepository(MessageRepository):
             add_clause="attempts :one",
         )
 
+    def redrive(self, message_id: str) -> Message:
+        return self._update_status(
+            message_id,
+            MessageStatus.PROCESSING,
+            condition="#status = :failed",
+            values={":failed": {"S": "failed"}, ":one": {"N": "1"}},
+            set_clauses=("attempts = :one",),
+            add_clause="redrives :one",
+        )
+
     def _finish(
-        self, message_id: str, target: MessageStatus, field: str, value: str | None
+        self,
+        message_id: str,
+        target: MessageStatus,
+        field: str,
+        value: str | None,
+        remove: str | None = None,
     ) -> Message:
         sources = sorted(sources_of(target))
         placeholders = {f":from{index}": {"S": str(status)} for index, status in enumerate(sources)}
         values: dict[str, Any] = dict(placeholders)
         set_clauses: tuple[str, ...] = ()
+        names: dict[str, str] = {}
         if value is not None:
             values[":value"] = {"S": value}
             set_clauses = ("#field = :value",)
+            names["#field"] = field
+        if remove is not None:
+            names["#removed"] = remove
         return self._update_status(
             message_id,
             target,
             condition=f"#status IN ({', '.join(placeholders)})",
             values=values,
             set_clauses=set_clauses,
-            names={"#field": field} if value is not None else None,
+            remove_clause="#removed" if remove is not None else "",
+            names=names,
         )
 
     def mark_completed(self, message_id: str, *, notification_id: str | None) -> Message:
-        return self._finish(message_id, MessageStatus.COMPLETED, "notification_id", notification_id)
+        return self._finish(
+            message_id,
+            MessageStatus.COMPLETED,
+            "notification_id",
+            notification_id or None,
+            remove="error",
+        )
 
     def mark_failed(self, message_id: str, *, error: str) -> Message:
         return self._finish(message_id, MessageStatus.FAILED, "error", truncate_error(error))
+
+    def record_notification_id(self, message_id: str, notification_id: str) -> Message:
+        try:
+            response = self._client.update_item(
+                TableName=self.table_name,
+                Key={"message_id": {"S": message_id}},
+                UpdateExpression="SET notification_id = :id, updated_at = :now",
+                ConditionExpression=(
+                    "attribute_exists(#status) AND "
+                    "(attribute_not_exists(notification_id) OR notification_id = :id)"
+                ),
+                ExpressionAttributeNames=_NAMES,
+                ExpressionAttributeValues={
+                    ":id": {"S": notification_id},
+                    ":now": {"S": format_timestamp(self._clock())},
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if _error_code(error) != _CONDITION_FAILED:
+                raise
+            old = error.response.get("Item")
+            # A different id was recorded first: it is kept and returned (or no message exists).
+            return message_from_item(old) if old and "status" in old else self.get(message_id)
+        return message_from_item(response["Attributes"])
 
     # --- reads --------------------------------------------------------------------------------
     def get(self, message_id: str) -> Message:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from rez_messages.cursor import Position
@@ -71,6 +72,15 @@ class InMemoryMessageRepository(MessageRepository):
             self._messages[message_id] = updated
             return updated
 
+    def redrive(self, message_id: str) -> Message:
+        with self._lock:
+            stored = self.get(message_id)
+            if stored.status is not MessageStatus.FAILED:
+                raise self._conflict(stored, MessageStatus.PROCESSING)
+            updated = stored.redriven(now=self._clock())
+            self._messages[message_id] = updated
+            return updated
+
     def _finish(
         self,
         message_id: str,
@@ -94,6 +104,15 @@ class InMemoryMessageRepository(MessageRepository):
 
     def mark_failed(self, message_id: str, *, error: str) -> Message:
         return self._finish(message_id, MessageStatus.FAILED, error=truncate_error(error))
+
+    def record_notification_id(self, message_id: str, notification_id: str) -> Message:
+        with self._lock:
+            stored = self.get(message_id)
+            if stored.notification_id not in (None, notification_id):
+                return stored  # a different id was recorded first: it is kept
+            updated = replace(stored, notification_id=notification_id, updated_at=self._clock())
+            self._messages[message_id] = updated
+            return updated
 
     def _page_by_status(
         self, status: MessageStatus, after: Position | None, limit: int

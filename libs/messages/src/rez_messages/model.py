@@ -3,11 +3,16 @@
 Status machine::
 
     created ──▶ processing ──▶ completed
-       │             └───────▶ failed
+       │          ▲    └─────▶ failed
+       │          └─ redrive ──┘          (failed → processing: a DLQ redrive delivers it again)
        └───────────────────────▶ failed   (never published: the creator records why)
 
-Any other change (including leaving `completed` or `failed`) is refused with
-`InvalidStatusTransitionError`.
+`completed` is terminal. `failed` is left only by a redrive (the runbook moves the DLQ's messages
+back to the queue once the cause is fixed; SQS delivers a message that went to the DLQ again only
+that way): the attempt count restarts at 1, because the redriven SQS message's receive count
+restarts too, and `redrives` counts it. The last `error` stays visible while the redriven message
+is processed and is cleared when it completes (`completed` means no error; the logs keep the
+history under the correlation id). Any other change is refused with `InvalidStatusTransitionError`.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ ALLOWED_TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
     MessageStatus.CREATED: frozenset({MessageStatus.PROCESSING, MessageStatus.FAILED}),
     MessageStatus.PROCESSING: frozenset({MessageStatus.COMPLETED, MessageStatus.FAILED}),
     MessageStatus.COMPLETED: frozenset(),
-    MessageStatus.FAILED: frozenset(),
+    MessageStatus.FAILED: frozenset({MessageStatus.PROCESSING}),
 }
 
 
@@ -210,6 +215,7 @@ class Message:
     attempts: int = 0
     notification_id: str | None = None
     error: str | None = None
+    redrives: int = 0
 
     def can_become(self, target: MessageStatus) -> bool:
         """Whether the status machine allows moving this message to `target`."""
@@ -225,8 +231,9 @@ class Message:
     ) -> Message:
         """The message after a status change; refuses changes the machine does not allow.
 
-        Entering `processing` counts an attempt; `failed` records `error`; `completed` records
-        `notification_id`.
+        Entering `processing` counts an attempt (from `failed` it is a redrive: see `redriven`);
+        `failed` records `error`; `completed` records `notification_id` (keeping one recorded
+        earlier when given None) and clears `error`.
         """
         if not self.can_become(target):
             raise InvalidStatusTransitionError(self.message_id, self.status, target)
@@ -240,15 +247,22 @@ class Message:
         error: str | None,
         notification_id: str | None,
     ) -> Message:
+        if self.status is MessageStatus.FAILED and target is MessageStatus.PROCESSING:
+            return self.redriven(now=now)
+        if target is MessageStatus.COMPLETED:
+            return replace(
+                self,
+                status=target,
+                updated_at=now,
+                error=None,
+                notification_id=notification_id or self.notification_id,
+            )
         return replace(
             self,
             status=target,
             updated_at=now,
             attempts=self.attempts + 1 if target is MessageStatus.PROCESSING else self.attempts,
             error=error if target is MessageStatus.FAILED else self.error,
-            notification_id=(
-                notification_id if target is MessageStatus.COMPLETED else self.notification_id
-            ),
         )
 
     def retried(self, *, now: datetime) -> Message:
@@ -258,6 +272,25 @@ class Message:
                 self.message_id, self.status, MessageStatus.PROCESSING
             )
         return replace(self, updated_at=now, attempts=self.attempts + 1)
+
+    def redriven(self, *, now: datetime) -> Message:
+        """The message when a DLQ redrive delivers it again: `failed → processing`.
+
+        The attempt count restarts at 1 (the redriven SQS message's receive count restarts at 1,
+        so "receive count > attempts means a retry" keeps holding); `redrives` counts one more;
+        `error` stays until the message completes.
+        """
+        if self.status is not MessageStatus.FAILED:
+            raise InvalidStatusTransitionError(
+                self.message_id, self.status, MessageStatus.PROCESSING
+            )
+        return replace(
+            self,
+            status=MessageStatus.PROCESSING,
+            updated_at=now,
+            attempts=1,
+            redrives=self.redrives + 1,
+        )
 
 
 def new_message(

@@ -136,12 +136,31 @@ class MessageRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def redrive(self, message_id: str) -> Message:
+        """`failed → processing` for a delivery redriven from the DLQ; returns the message.
+
+        One conditional write: `attempts = 1` (the redriven SQS message's receive count restarts
+        at 1), `redrives += 1`, `error` kept until completion. `StatusConflictError` (stored
+        status and attempts) unless the stored status is `failed`; `MessageNotFoundError`.
+        """
+
+    @abc.abstractmethod
     def mark_completed(self, message_id: str, *, notification_id: str | None) -> Message:
-        """`processing → completed`, recording the notification id; else `StatusConflictError`."""
+        """`processing → completed`, recording the notification id (None keeps one recorded
+        earlier) and clearing `error`; else `StatusConflictError`."""
 
     @abc.abstractmethod
     def mark_failed(self, message_id: str, *, error: str) -> Message:
         """`created | processing → failed`, recording why; `StatusConflictError` otherwise."""
+
+    @abc.abstractmethod
+    def record_notification_id(self, message_id: str, notification_id: str) -> Message:
+        """Record ntfy's id once, whatever the status (no status change); returns the message.
+
+        One conditional write that succeeds when no id is recorded or the same one is. When a
+        *different* id was recorded earlier it is kept: the returned message carries that id, so
+        the caller can tell the message was notified twice. `MessageNotFoundError` if absent.
+        """
 
     # --- reads --------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_messages import (
     IdempotencyConflictError,
     InvalidCursorError,
@@ -115,25 +116,31 @@ def test_failed_from_created_and_from_processing_records_error(repository, make_
     assert len(failed.error or "") == 1000
 
 
-@pytest.mark.parametrize("terminal", ["completed", "failed"])
-def test_terminal_statuses_refuse_every_change(repository, make_message, terminal):
-    # GIVEN a message in a terminal status
+@pytest.mark.parametrize("final", ["completed", "failed"])
+def test_final_statuses_refuse_every_change_but_a_redrive_of_failed(
+    repository, make_message, final
+):
+    # GIVEN a completed or failed message
     message = make_message()
     repository.add(message)
     repository.mark_processing(message.message_id)
-    if terminal == "completed":
+    if final == "completed":
         repository.mark_completed(message.message_id, notification_id="n")
     else:
         repository.mark_failed(message.message_id, error="boom")
-    # WHEN any transition is tried / THEN refused with the stored status, record unchanged
+    # WHEN any other transition is tried / THEN refused with the stored status, record unchanged
     before = repository.get(message.message_id)
-    for attempt in (
+    attempts = [
         lambda: repository.mark_completed(message.message_id, notification_id="other"),
         lambda: repository.mark_failed(message.message_id, error="late"),
-    ):
+        lambda: repository.mark_processing(message.message_id, retry_if_attempts_below=99),
+    ]
+    if final == "completed":
+        attempts.append(lambda: repository.redrive(message.message_id))
+    for attempt in attempts:
         with pytest.raises(StatusConflictError) as caught:
             attempt()
-        assert caught.value.current == terminal
+        assert caught.value.current == final
     assert repository.get(message.message_id) == before
 
 
@@ -287,3 +294,161 @@ def test_scheduled_messages_keep_their_type(repository, make_message):
     message = make_message(message_type=MessageType.SCHEDULED_HELLO, created_by="scheduler")
     repository.add(message)
     assert repository.get(message.message_id).message_type is MessageType.SCHEDULED_HELLO
+
+
+def _failed(repository, make_message, attempts: int = 3, error: str = "ntfy down"):
+    """A stored message that failed on its `attempts`-th attempt (what reaches the DLQ)."""
+    message = make_message()
+    repository.add(message)
+    repository.mark_processing(message.message_id)
+    for below in range(2, attempts + 1):
+        repository.mark_processing(message.message_id, retry_if_attempts_below=below)
+    repository.mark_failed(message.message_id, error=error)
+    return message
+
+
+def test_redrive_restarts_a_failed_message_as_a_first_attempt(repository, make_message):
+    # GIVEN a message that failed on its third attempt
+    message = _failed(repository, make_message)
+    before = repository.get(message.message_id)
+    # WHEN the DLQ redrive delivers it again
+    redriven = repository.redrive(message.message_id)
+    # THEN it is processing, attempts restart at 1, one redrive is counted, the error stays
+    assert (redriven.status, redriven.attempts, redriven.redrives) == ("processing", 1, 1)
+    assert redriven.error == "ntfy down"
+    assert redriven.updated_at > before.updated_at
+    assert repository.get(message.message_id) == redriven
+
+
+def test_after_a_redrive_the_retry_rule_holds_again(repository, make_message):
+    # GIVEN a redriven message (attempts = 1)
+    message = _failed(repository, make_message)
+    repository.redrive(message.message_id)
+    # WHEN its first receive arrives again / THEN a duplicate
+    with pytest.raises(StatusConflictError) as caught:
+        repository.mark_processing(message.message_id, retry_if_attempts_below=1)
+    assert (caught.value.current, caught.value.attempts) == ("processing", 1)
+    # WHEN its second receive arrives / THEN a retry that takes it over
+    taken = repository.mark_processing(message.message_id, retry_if_attempts_below=2)
+    assert (taken.attempts, taken.redrives) == (2, 1)
+
+
+def test_redriven_message_completes_without_its_old_error(repository, make_message):
+    # GIVEN a redriven message
+    message = _failed(repository, make_message)
+    repository.redrive(message.message_id)
+    # WHEN it completes
+    done = repository.mark_completed(message.message_id, notification_id="ntfy-7")
+    # THEN the error is cleared, the redrive still counted
+    assert (done.status, done.error, done.redrives, done.notification_id) == (
+        "completed",
+        None,
+        1,
+        "ntfy-7",
+    )
+    assert repository.get(message.message_id) == done
+
+
+def test_a_second_redrive_counts_two(repository, make_message):
+    # GIVEN a redriven message that failed again
+    message = _failed(repository, make_message)
+    repository.redrive(message.message_id)
+    repository.mark_failed(message.message_id, error="still down")
+    # WHEN redriven again / THEN two redrives, the newest error
+    again = repository.redrive(message.message_id)
+    assert (again.attempts, again.redrives, again.error) == (1, 2, "still down")
+
+
+def test_never_published_failed_message_can_be_redriven(repository, make_message):
+    # GIVEN a message marked failed because its publish seemed to fail (attempts = 0)
+    message = make_message()
+    repository.add(message)
+    repository.mark_failed(message.message_id, error="publish to SNS failed")
+    # WHEN a delivery redrives it / THEN it is a first attempt
+    assert repository.redrive(message.message_id).attempts == 1
+
+
+@pytest.mark.parametrize("stored_status", ["created", "processing", "completed"])
+def test_redrive_requires_failed(repository, make_message, stored_status):
+    # GIVEN a message that is not failed
+    message = make_message()
+    repository.add(message)
+    if stored_status != "created":
+        repository.mark_processing(message.message_id)
+    if stored_status == "completed":
+        repository.mark_completed(message.message_id, notification_id="n")
+    before = repository.get(message.message_id)
+    # WHEN redriven / THEN a conflict naming the stored status and attempts; nothing changes
+    with pytest.raises(StatusConflictError) as caught:
+        repository.redrive(message.message_id)
+    assert (caught.value.current, caught.value.target) == (stored_status, "processing")
+    assert caught.value.attempts == before.attempts
+    assert repository.get(message.message_id) == before
+
+
+def test_redrive_of_unknown_message_raises_not_found(repository):
+    # GIVEN no such message / WHEN redriven / THEN not found
+    with pytest.raises(MessageNotFoundError):
+        repository.redrive(UNKNOWN_ID)
+
+
+def test_record_notification_id_sets_it_once_without_a_status_change(repository, make_message):
+    # GIVEN a message being processed
+    message = make_message()
+    repository.add(message)
+    processing = repository.mark_processing(message.message_id)
+    # WHEN the notifier records ntfy's id, then records it again (a retried answer)
+    recorded = repository.record_notification_id(message.message_id, "ntfy-1")
+    again = repository.record_notification_id(message.message_id, "ntfy-1")
+    # THEN the id is stored, the status and attempts untouched
+    assert (recorded.notification_id, recorded.status, recorded.attempts) == (
+        "ntfy-1",
+        "processing",
+        1,
+    )
+    assert recorded.updated_at > processing.updated_at
+    assert again.notification_id == "ntfy-1"
+    assert repository.get(message.message_id).notification_id == "ntfy-1"
+
+
+def test_record_notification_id_keeps_a_different_earlier_id(repository, make_message):
+    # GIVEN a message whose id was recorded by a first notification
+    message = make_message()
+    repository.add(message)
+    repository.record_notification_id(message.message_id, "ntfy-first")
+    # WHEN a second notification records another id
+    stored = repository.record_notification_id(message.message_id, "ntfy-second")
+    # THEN the first is kept and returned, so the caller sees the message was notified twice
+    assert stored.notification_id == "ntfy-first"
+    assert repository.get(message.message_id).notification_id == "ntfy-first"
+
+
+def test_record_notification_id_works_on_a_failed_message(repository, make_message):
+    # GIVEN a message failed while its notification was still on its way
+    message = _failed(repository, make_message)
+    # WHEN the id is recorded / THEN stored, the message still failed (a redrive answers
+    # already_sent instead of notifying twice)
+    stored = repository.record_notification_id(message.message_id, "ntfy-late")
+    assert (stored.status, stored.notification_id) == ("failed", "ntfy-late")
+
+
+def test_record_notification_id_of_unknown_message_raises_not_found(repository, make_message):
+    # GIVEN no such message, and an idempotency key record (no message itself)
+    repository.create_idempotent(make_message(), "key-n")
+    # WHEN an id is recorded on either / THEN not found, and no message appears
+    for message_id in (UNKNOWN_ID, "idem#key-n"):
+        with pytest.raises(MessageNotFoundError):
+            repository.record_notification_id(message_id, "ntfy-1")
+        with pytest.raises(MessageNotFoundError):
+            repository.get(message_id)
+
+
+def test_completion_without_an_id_keeps_the_recorded_one(repository, make_message):
+    # GIVEN a message whose id the notifier recorded
+    message = make_message()
+    repository.add(message)
+    repository.mark_processing(message.message_id)
+    repository.record_notification_id(message.message_id, "ntfy-1")
+    # WHEN completed without an id / THEN the recorded id stays
+    done = repository.mark_completed(message.message_id, notification_id=None)
+    assert done.notification_id == "ntfy-1"

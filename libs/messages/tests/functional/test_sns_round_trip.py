@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+
 from rez_messages import InMemoryPublisher, SNSMessagePublisher, parse_delivery
 
 TRACE = "Root=1-6756c000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"

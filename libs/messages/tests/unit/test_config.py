@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from rez_messages import ConfigurationError, config
 
 GOOD = {
@@ -79,3 +80,28 @@ def test_bad_variables_are_named_with_the_reason(reader, environ, variable, reas
         reader(environ)
     assert caught.value.variable == variable
     assert reason in str(caught.value)
+
+
+def test_retry_delays_default_to_two_and_sixty_seconds():
+    # GIVEN neither variable / WHEN read / THEN 2 s first, 60 s at most
+    assert (config.retry_base_seconds({}), config.retry_max_seconds({})) == (2.0, 60.0)
+
+
+def test_retry_delays_accept_fractions():
+    # GIVEN both set / WHEN read / THEN the numbers as floats
+    environ = {"RETRY_BASE_SECONDS": "0.5", "RETRY_MAX_SECONDS": "30"}
+    assert (config.retry_base_seconds(environ), config.retry_max_seconds(environ)) == (0.5, 30.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("soon", "not a number"), ("0", "more than 0"), ("-1", "more than 0"), ("43201", "43200")],
+)
+@pytest.mark.parametrize("name", ["RETRY_BASE_SECONDS", "RETRY_MAX_SECONDS"])
+def test_retry_delays_are_checked(name, value, reason):
+    # GIVEN a malformed value / WHEN read / THEN an error naming the variable and the reason
+    reader = config.retry_base_seconds if name == "RETRY_BASE_SECONDS" else config.retry_max_seconds
+    with pytest.raises(ConfigurationError) as caught:
+        reader({name: value})
+    assert caught.value.variable == name
+    assert reason in caught.value.reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from rez_messages import InvalidPayloadError, InvalidStatusTransitionError
 from rez_messages.model import (
     MessageStatus,
@@ -107,9 +108,9 @@ def test_title_of_250_characters_and_ten_tags_are_accepted():
 def test_new_message_is_created_with_ttl_from_retention():
     # GIVEN a retention of 2 days / WHEN a message is created
     message = _message()
-    # THEN it starts `created`, without attempts, and expires 2 days later
+    # THEN it starts `created`, without attempts or redrives, and expires 2 days later
     assert message.status is MessageStatus.CREATED
-    assert message.attempts == 0
+    assert (message.attempts, message.redrives) == (0, 0)
     assert message.expires_at == int((NOW + timedelta(days=2)).timestamp())
     assert message.created_at == message.updated_at == NOW
 
@@ -143,8 +144,9 @@ def test_failure_records_the_error():
         ([MessageStatus.PROCESSING], MessageStatus.CREATED),
         ([MessageStatus.PROCESSING, MessageStatus.COMPLETED], MessageStatus.FAILED),
         ([MessageStatus.PROCESSING, MessageStatus.COMPLETED], MessageStatus.PROCESSING),
-        ([MessageStatus.FAILED], MessageStatus.PROCESSING),
         ([MessageStatus.FAILED], MessageStatus.COMPLETED),
+        ([MessageStatus.FAILED], MessageStatus.CREATED),
+        ([MessageStatus.PROCESSING, MessageStatus.FAILED], MessageStatus.FAILED),
     ],
 )
 def test_every_other_transition_is_refused(path, target):
@@ -160,7 +162,7 @@ def test_every_other_transition_is_refused(path, target):
 
 def test_sources_of_each_status():
     # GIVEN the machine / THEN the conditional writes require exactly these sources
-    assert sources_of(MessageStatus.PROCESSING) == {MessageStatus.CREATED}
+    assert sources_of(MessageStatus.PROCESSING) == {MessageStatus.CREATED, MessageStatus.FAILED}
     assert sources_of(MessageStatus.COMPLETED) == {MessageStatus.PROCESSING}
     assert sources_of(MessageStatus.FAILED) == {MessageStatus.CREATED, MessageStatus.PROCESSING}
 
@@ -171,6 +173,76 @@ def test_retried_only_from_processing():
         _message().retried(now=NOW)
     taken = _message().transition_to(MessageStatus.PROCESSING, now=NOW).retried(now=NOW)
     assert (taken.status, taken.attempts) == ("processing", 2)
+
+
+def _failed_after(attempts: int, error: str = "ntfy said 500"):
+    message = _message().transition_to(MessageStatus.PROCESSING, now=NOW)
+    for _ in range(attempts - 1):
+        message = message.retried(now=NOW)
+    return message.transition_to(MessageStatus.FAILED, now=NOW, error=error)
+
+
+def test_redriven_restarts_attempts_counts_the_redrive_and_keeps_the_error():
+    # GIVEN a message that failed on its third attempt
+    failed = _failed_after(3)
+    later = NOW + timedelta(minutes=5)
+    # WHEN a DLQ redrive delivers it again
+    redriven = failed.redriven(now=later)
+    # THEN it is processing again, as a first attempt, with one redrive and the last error visible
+    assert (redriven.status, redriven.attempts, redriven.redrives) == ("processing", 1, 1)
+    assert redriven.error == "ntfy said 500"
+    assert redriven.updated_at == later
+    # AND transition_to(processing) from failed is the same step
+    assert failed.transition_to(MessageStatus.PROCESSING, now=later) == redriven
+
+
+def test_a_second_redrive_counts_two():
+    # GIVEN a redriven message that failed again / WHEN redriven again / THEN two redrives
+    again = (
+        _failed_after(1)
+        .redriven(now=NOW)
+        .transition_to(MessageStatus.FAILED, now=NOW, error="still down")
+        .redriven(now=NOW)
+    )
+    assert (again.attempts, again.redrives, again.error) == (1, 2, "still down")
+
+
+@pytest.mark.parametrize("path", [[], [MessageStatus.PROCESSING]])
+def test_redriven_only_from_failed(path):
+    # GIVEN a created or processing message
+    message = _message()
+    for status in path:
+        message = message.transition_to(status, now=NOW)
+    # WHEN redriven / THEN refused, naming the stored status and processing
+    with pytest.raises(InvalidStatusTransitionError) as caught:
+        message.redriven(now=NOW)
+    assert (caught.value.current, caught.value.target) == (message.status, "processing")
+
+
+def test_completion_clears_the_error_of_a_redriven_message():
+    # GIVEN a redriven message carrying its last error
+    redriven = _failed_after(2).redriven(now=NOW)
+    # WHEN it completes
+    done = redriven.transition_to(MessageStatus.COMPLETED, now=NOW, notification_id="n-9")
+    # THEN the error is gone, the redrive count and notification id stay
+    assert (done.status, done.error, done.redrives, done.notification_id) == (
+        "completed",
+        None,
+        1,
+        "n-9",
+    )
+
+
+def test_completion_without_an_id_keeps_one_recorded_earlier():
+    # GIVEN a processing message whose notification id the notifier already recorded
+    from dataclasses import replace
+
+    processing = replace(
+        _message().transition_to(MessageStatus.PROCESSING, now=NOW), notification_id="n-1"
+    )
+    # WHEN completed without an id / THEN the recorded id is kept
+    done = processing.transition_to(MessageStatus.COMPLETED, now=NOW, notification_id=None)
+    assert done.notification_id == "n-1"
 
 
 def test_timestamps_are_fixed_width_and_round_trip():

@@ -6,6 +6,7 @@ import copy
 import json
 
 import pytest
+
 from rez_messages import InvalidDeliveryError, parse_delivery
 
 MESSAGE_ID = "3b0f6d2e-9c1a-4f7e-8a55-2d9c1e7b6a10"

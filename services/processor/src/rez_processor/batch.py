@@ -4,6 +4,10 @@ A record that fails in any way (poison body, unknown message, notifier error, a 
 `batchItemFailures` and never affects its neighbours; SQS retries it and, after
 `maxReceiveCount`, moves it to the DLQ. Nothing is acknowledged unless it was processed or is a
 duplicate of a message already handled.
+
+A retry that comes with a delay (the notifier's retry-later failures) first gets its visibility set
+to that delay, so SQS hands it out again then rather than after the queue's long visibility
+timeout. If that call fails the record is still reported: it only comes back later.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rez_messages import InvalidDeliveryError, parse_delivery
+from rez_processor.service import (
+    Decision,
+    Outcome,
+    ProcessingContext,
+    UnknownMessageError,
+    process_delivery,
+)
 from rez_telemetry import correlation, logger
 from rez_telemetry.tracing import tracer
-
-from rez_processor.service import Outcome, ProcessingContext, UnknownMessageError, process_delivery
 
 __all__ = ["BatchResult", "MalformedBatchError", "process_batch"]
 
@@ -31,6 +40,8 @@ class BatchResult:
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    #: Seconds until the next delivery of each record whose visibility was set (applied or not).
+    retry_delays: dict[str, int] = field(default_factory=dict)
 
     def as_response(self) -> dict[str, list[dict[str, str]]]:
         """`{"batchItemFailures": [{"itemIdentifier": <messageId>}, ...]}`."""
@@ -61,7 +72,7 @@ def _receive_count(record: Mapping[str, Any]) -> int:
         return 1
 
 
-def _reject_poison(record: Mapping[str, Any], reason: str, size: int) -> Outcome:
+def _reject_poison(record: Mapping[str, Any], reason: str, size: int) -> Decision:
     logger.error(
         "Message processing failed",
         sqs_message_id=record["messageId"],
@@ -72,10 +83,10 @@ def _reject_poison(record: Mapping[str, Any], reason: str, size: int) -> Outcome
         poison=True,
     )
     tracer.metadata(error=reason, poison=True)
-    return Outcome.FAILED
+    return Decision(Outcome.FAILED)
 
 
-def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Outcome:
+def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Decision:
     """One record, already inside its correlation scope and span."""
     try:
         delivery = parse_delivery(record)
@@ -87,6 +98,27 @@ def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Outcome
         return _reject_poison(record, str(error), _body_size(record))
 
 
+def _postpone(record: Mapping[str, Any], seconds: int, ctx: ProcessingContext) -> None:
+    """Make the record visible again in `seconds`; a failure is logged, never raised."""
+    fields = {
+        "sqs_message_id": record["messageId"],
+        "retry_delay_seconds": seconds,
+        "attempt": _receive_count(record),
+    }
+    if ctx.visibility is None:
+        logger.debug("Retry delay not applied: no SQS client", **fields)
+        return
+    try:
+        ctx.visibility.postpone(record, seconds)
+    except Exception as error:
+        # The record is still reported as failed: it comes back after the queue's timeout.
+        logger.warning(
+            "Retry delay not applied", error=f"{type(error).__name__}: {error}", **fields
+        )
+        return
+    logger.info("Message retry scheduled", **fields)
+
+
 def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
     """Process every record; a failure of one is reported for that record only."""
     result = BatchResult()
@@ -95,7 +127,9 @@ def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
         with correlation.record_scope(record) as info:
             try:
                 with tracer.consumer_span("process_message", [info.trace_context]):
-                    outcome = process_record(record, ctx)
+                    decision = process_record(record, ctx)
+                    if decision.retry_in_seconds is not None:
+                        _postpone(record, decision.retry_in_seconds, ctx)
             except Exception as error:
                 logger.opt(exception=error).error(
                     "Message processing failed",
@@ -103,8 +137,10 @@ def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
                     error=f"{type(error).__name__}: {error}",
                     retry_count=_receive_count(record) - 1,
                 )
-                outcome = Outcome.RETRY
-        result.outcomes[sqs_message_id] = outcome
-        if not outcome.acknowledged:
+                decision = Decision(Outcome.RETRY)
+        result.outcomes[sqs_message_id] = decision.outcome
+        if decision.retry_in_seconds is not None:
+            result.retry_delays[sqs_message_id] = decision.retry_in_seconds
+        if not decision.outcome.acknowledged:
             result.failures.append(sqs_message_id)
     return result

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rez_telemetry import lambda_handler
-
 from rez_processor import bootstrap
 from rez_processor.batch import process_batch
+from rez_telemetry import lambda_handler
 
 __all__ = ["handler"]
 

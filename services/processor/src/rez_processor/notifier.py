@@ -2,7 +2,8 @@
 
 Wire format (docs/contracts.md): payload `{"message_id", "correlation_id", "trace_context"}`;
 answer `{"status": "sent" | "already_sent", "notification_id": ...}`, or a function error whose
-`errorType` is `CircuitOpenError` when the notifier fails fast on an open circuit.
+`errorType` is the notifier's exception class (`CircuitOpenError` when it fails fast on an open
+circuit; the retry-later ones are listed in `RETRY_LATER_ERROR_TYPES`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ else:
 
 __all__ = [
     "CIRCUIT_OPEN_ERROR_TYPE",
+    "RATE_LIMIT_WAIT_ERROR_TYPE",
+    "RETRY_LATER_ERROR_TYPES",
     "LambdaNotifierClient",
     "NotificationResult",
     "NotifierClient",
@@ -26,6 +29,17 @@ __all__ = [
 ]
 
 CIRCUIT_OPEN_ERROR_TYPE = "CircuitOpenError"
+RATE_LIMIT_WAIT_ERROR_TYPE = "RateLimitWaitTooLongError"
+#: The notifier's failures that nothing but time fixes (docs/contracts.md, "Notifier failures"):
+#: nothing was sent, and the same request will succeed once ntfy or its limit allows it.
+RETRY_LATER_ERROR_TYPES = frozenset(
+    {
+        CIRCUIT_OPEN_ERROR_TYPE,
+        RATE_LIMIT_WAIT_ERROR_TYPE,
+        "NtfyUnavailableError",
+        "NtfyRateLimitedError",
+    }
+)
 _STATUSES = frozenset({"sent", "already_sent"})
 
 
@@ -49,6 +63,11 @@ class NotifierError(Exception):
     def circuit_open(self) -> bool:
         """True when the notifier failed fast because ntfy's circuit is open."""
         return self.error_type == CIRCUIT_OPEN_ERROR_TYPE
+
+    @property
+    def retry_later(self) -> bool:
+        """True when the failure is ntfy's (or its limits') and waiting is what fixes it."""
+        return self.error_type in RETRY_LATER_ERROR_TYPES
 
 
 class NotifierClient(Protocol):

@@ -6,15 +6,22 @@ greater than `attempts` is a retry (the earlier attempt crashed or failed) and t
 message stuck in `processing`; otherwise the message is being processed by a concurrent
 duplicate, or is already `completed`/`failed`, and the delivery is acknowledged without work.
 
+Redrive rule: a delivery that finds its message `failed` is a DLQ redrive (SQS delivers a message
+that went to the DLQ again only that way, after the cause was fixed). It takes the message with
+`repository.redrive` (`failed → processing`, attempts restart at 1 as the redriven SQS message's
+receive count does) and proceeds as usual: a redrive that fails again is retried and, on its last
+attempt, failed again.
+
 On the last allowed attempt (receive count ≥ `MAX_RECEIVE_COUNT`) a failing message is marked
-`failed` with the reason before SQS moves it to the DLQ.
+`failed` with the reason before SQS moves it to the DLQ. Before that, a retry-later failure of the
+notifier comes with a delay (`RetryDelays`) that the batch applies to the record's visibility.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rez_messages import (
@@ -25,13 +32,14 @@ from rez_messages import (
     MessageStatus,
     StatusConflictError,
 )
+from rez_processor.notifier import NotifierClient, NotifierError
+from rez_processor.retry_delay import RetryDelays
+from rez_processor.visibility import MessageVisibility
 from rez_telemetry import correlation, logger, metrics
 from rez_telemetry.metrics.names import MESSAGES_PROCESSED, PROCESSING_DURATION
 from rez_telemetry.tracing import tracer
 
-from rez_processor.notifier import NotifierClient, NotifierError
-
-__all__ = ["Outcome", "ProcessingContext", "UnknownMessageError", "process_delivery"]
+__all__ = ["Decision", "Outcome", "ProcessingContext", "UnknownMessageError", "process_delivery"]
 
 
 class Outcome(StrEnum):
@@ -48,6 +56,17 @@ class Outcome(StrEnum):
         return self in (Outcome.COMPLETED, Outcome.DUPLICATE)
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one delivery and, for a paced retry, whole seconds until the next one.
+
+    `retry_in_seconds` None: the record waits for the queue's own visibility timeout.
+    """
+
+    outcome: Outcome
+    retry_in_seconds: int | None = None
+
+
 class UnknownMessageError(Exception):
     """A delivery names a message_id that is not in the table (a poison record)."""
 
@@ -58,12 +77,17 @@ class UnknownMessageError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ProcessingContext:
-    """The dependencies of `process_delivery`."""
+    """The dependencies of `process_delivery` (and of the batch: `visibility`).
+
+    `visibility` None: retry delays are computed and logged but not applied (no SQS client).
+    """
 
     repository: MessageRepository
     notifier: NotifierClient
     max_receive_count: int
     monotonic: Callable[[], float] = time.monotonic
+    retry_delays: RetryDelays = field(default_factory=RetryDelays)
+    visibility: MessageVisibility | None = None
 
 
 def _trace_context_for_notifier() -> str | None:
@@ -72,18 +96,49 @@ def _trace_context_for_notifier() -> str | None:
 
 
 def _take(delivery: Delivery, repository: MessageRepository) -> tuple[Message, MessageStatus]:
-    """`created → processing` (or a retry taking over); returns the message and its old status."""
+    """`created → processing`, a retry taking over, or a redrive of a `failed` message.
+
+    Returns the message and its old status; `StatusConflictError` means a duplicate.
+    """
+    try:
+        return _take_or_redrive(delivery, repository)
+    except MessageNotFoundError:
+        raise UnknownMessageError(delivery.message_id) from None
+
+
+def _take_or_redrive(
+    delivery: Delivery, repository: MessageRepository
+) -> tuple[Message, MessageStatus]:
     try:
         message = repository.mark_processing(
             delivery.message_id, retry_if_attempts_below=delivery.receive_count
         )
-    except MessageNotFoundError:
-        raise UnknownMessageError(delivery.message_id) from None
+    except StatusConflictError as conflict:
+        if conflict.current != MessageStatus.FAILED:
+            raise
+        # Only a DLQ redrive delivers a failed message again (see the module doc).
+        return repository.redrive(delivery.message_id), MessageStatus.FAILED
     old = MessageStatus.CREATED if message.attempts == 1 else MessageStatus.PROCESSING
     return message, old
 
 
-def _acknowledge_duplicate(delivery: Delivery, conflict: StatusConflictError) -> Outcome:
+def _log_taken(message: Message, old_status: MessageStatus) -> None:
+    redrive: dict[str, object] = {}
+    if old_status is MessageStatus.FAILED:
+        redrive = {"redrive": True, "redrives": message.redrives, "last_error": message.error}
+        tracer.metadata(redrive=True, redrives=message.redrives)
+    logger.info(
+        "Message status updated",
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        old_status=str(old_status),
+        new_status=str(MessageStatus.PROCESSING),
+        attempts=message.attempts,
+        **redrive,
+    )
+
+
+def _acknowledge_duplicate(delivery: Delivery, conflict: StatusConflictError) -> Decision:
     logger.warning(
         "Duplicate delivery acknowledged",
         message_id=delivery.message_id,
@@ -92,10 +147,10 @@ def _acknowledge_duplicate(delivery: Delivery, conflict: StatusConflictError) ->
         attempt=delivery.receive_count,
     )
     tracer.metadata(status=str(conflict.current), duplicate=True)
-    return Outcome.DUPLICATE
+    return Decision(Outcome.DUPLICATE)
 
 
-def process_delivery(delivery: Delivery, ctx: ProcessingContext) -> Outcome:
+def process_delivery(delivery: Delivery, ctx: ProcessingContext) -> Decision:
     """Process one parsed delivery. Raises `UnknownMessageError` for an id not in the table."""
     started = ctx.monotonic()
     logger.info(
@@ -118,14 +173,7 @@ def process_delivery(delivery: Delivery, ctx: ProcessingContext) -> Outcome:
             message_id=message.message_id,
             message_type=str(message.message_type),
         )
-        logger.info(
-            "Message status updated",
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            old_status=str(old_status),
-            new_status=str(MessageStatus.PROCESSING),
-            attempts=message.attempts,
-        )
+        _log_taken(message, old_status)
         try:
             return _notify_and_complete(message, delivery, ctx, started)
         except Exception as error:
@@ -134,7 +182,7 @@ def process_delivery(delivery: Delivery, ctx: ProcessingContext) -> Outcome:
 
 def _notify_and_complete(
     message: Message, delivery: Delivery, ctx: ProcessingContext, started: float
-) -> Outcome:
+) -> Decision:
     fetched = ctx.repository.get(message.message_id)
     result = ctx.notifier.notify(
         message_id=fetched.message_id,
@@ -151,7 +199,7 @@ def _notify_and_complete(
             current_status=str(conflict.current),
             notification_id=result.notification_id,
         )
-        return Outcome.DUPLICATE
+        return Decision(Outcome.DUPLICATE)
     logger.info(
         "Message status updated",
         message_id=message.message_id,
@@ -163,7 +211,7 @@ def _notify_and_complete(
     )
     tracer.metadata(status=str(MessageStatus.COMPLETED), notification_id=result.notification_id)
     _record_done(message, MessageStatus.COMPLETED, ctx, started)
-    return Outcome.COMPLETED
+    return Decision(Outcome.COMPLETED)
 
 
 def _record_done(
@@ -189,10 +237,11 @@ def _handle_failure(
     ctx: ProcessingContext,
     error: Exception,
     started: float,
-) -> Outcome:
+) -> Decision:
     reason = _describe(error)
     last_attempt = delivery.receive_count >= ctx.max_receive_count
     circuit_open = isinstance(error, NotifierError) and error.circuit_open
+    delay = None if last_attempt else ctx.retry_delays.for_failure(error, delivery.receive_count)
     tracer.metadata(error=reason)
     if circuit_open and not last_attempt:
         logger.warning(
@@ -201,8 +250,9 @@ def _handle_failure(
             correlation_id=message.correlation_id,
             error=reason,
             retry_count=delivery.receive_count - 1,
+            retry_delay_seconds=delay,
         )
-        return Outcome.RETRY
+        return Decision(Outcome.RETRY, delay)
     logger.opt(exception=error).error(
         "Message processing failed",
         message_id=message.message_id,
@@ -212,12 +262,13 @@ def _handle_failure(
         attempt=delivery.receive_count,
         max_receive_count=ctx.max_receive_count,
         will_retry=not last_attempt,
+        retry_delay_seconds=delay,
     )
     if not last_attempt:
-        return Outcome.RETRY
+        return Decision(Outcome.RETRY, delay)
     _mark_failed(message, reason, ctx)
     _record_done(message, MessageStatus.FAILED, ctx, started)
-    return Outcome.FAILED
+    return Decision(Outcome.FAILED)
 
 
 def _mark_failed(message: Message, reason: str, ctx: ProcessingContext) -> None:

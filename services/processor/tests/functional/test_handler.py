@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
+
 from rez_messages import ConfigurationError
 from rez_processor import bootstrap
 from rez_processor.handler import handler

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
+
 from rez_processor.notifier import (
     LambdaNotifierClient,
     NotificationResult,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from rez_messages import MessageStatus
 from rez_processor.batch import MalformedBatchError, process_batch
 from rez_processor.notifier import NotificationResult
