@@ -29,7 +29,7 @@ def bad_tokens(tokens) -> dict[str, str | None]:
     return {
         "no token": None,
         "expired": tokens.mint(iat=now - 600, exp=now - 300),
-        "bad signature": jwt.encode(claims, "not-the-secret", algorithm="HS256"),
+        "bad signature": jwt.encode(claims, "not-the-secret-" * 4, algorithm="HS256"),
         "alg none": unsigned(claims),
         "wrong audience": tokens.mint(aud="someone-else"),
         "garbage": "not.a.jwt",
