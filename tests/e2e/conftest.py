@@ -130,6 +130,12 @@ class MockNtfy:
         response.raise_for_status()
         return list(response.json())
 
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request it received (with `received_at` and `outcome`), faults included."""
+        response = self.http.get("/_mock/requests")
+        response.raise_for_status()
+        return list(response.json())
+
     def clear(self) -> None:
         self.http.delete("/_mock/messages").raise_for_status()
 
