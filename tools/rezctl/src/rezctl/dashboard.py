@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from botocore.exceptions import ClientError
+
 from rezctl.errors import UsageError
 from rezctl.metric_math import Evaluator, Line, MathError, Points, Value
 from rezctl.metrics import MetricId, fetch, list_series
@@ -47,6 +49,8 @@ class Panel:
     stacked: bool = False
     thresholds: list[tuple[str, float]] = field(default_factory=list)
     error: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
 
     def latest(self) -> list[tuple[str, float | None]]:
         """Each line's last value (what a single-value widget shows)."""
@@ -103,16 +107,30 @@ def _metric_row(row: Sequence[Any]) -> tuple[MetricId, dict[str, Any]]:
     return MetricId.of(namespace, name, dimensions), options
 
 
+def _is_percentile(stat: str) -> bool:
+    return re.fullmatch(r"p\d+(\.\d+)?", stat) is not None
+
+
 class _Sources:
     """Fetch and list with one target and time range (what the evaluator calls back)."""
 
     def __init__(self, target: Target, start: dt.datetime, end: dt.datetime) -> None:
         self.target, self.start, self.end = target, start, end
 
+    substituted: bool = False
+
     def fetch(self, queries: Sequence[tuple[MetricId, str]], period: int) -> list[Points]:
         if not queries:
             return []
-        series = fetch(self.target, queries, start=self.start, end=self.end, period=period)
+        try:
+            series = fetch(self.target, queries, start=self.start, end=self.end, period=period)
+        except ClientError:
+            # The harness's CloudWatch has no percentile statistics (AWS has): show the maximum.
+            if not any(_is_percentile(stat) for _, stat in queries):
+                raise
+            self.substituted = True
+            queries = [(m, "Maximum" if _is_percentile(s) else s) for m, s in queries]
+            series = fetch(self.target, queries, start=self.start, end=self.end, period=period)
         return [s.as_map() for s in series]
 
     def list(self, namespace: str, name: str) -> list[MetricId]:
@@ -135,6 +153,8 @@ def build_panel(widget: dict[str, Any], sources: _Sources) -> Panel:
             for a in (props.get("annotations") or {}).get("horizontal", [])
             if "value" in a
         ],
+        start=sources.start,
+        end=sources.end,
     )
     period = int(props.get("period", 300))
     stat = str(props.get("stat", "Average"))
@@ -165,6 +185,8 @@ def build_panel(widget: dict[str, Any], sources: _Sources) -> Panel:
                         ids[str(options.get("id", ""))] = item
                         if options.get("visible", True):
                             panel.lines.append(shown)
+        if sources.substituted:
+            panel.title += " [max: no percentiles here]"
     except (MathError, KeyError, ValueError) as error:
         panel.error = f"cannot evaluate: {error}"
     except Exception as error:  # one widget's failure must not cost the whole picture
@@ -252,6 +274,8 @@ def _time_series(axes: Any, panel: Panel) -> None:
         )
     elif len(drawn) > 1 or drawn[0].label:
         axes.legend(fontsize=7, loc="upper left")
+    if panel.start and panel.end:
+        axes.set_xlim(panel.start, panel.end)  # the widget's range, even around one point
     axes.tick_params(labelsize=7)
     axes.grid(alpha=0.3)
 

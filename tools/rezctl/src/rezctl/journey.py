@@ -123,7 +123,7 @@ class Journey:
             service=error_line.service if error_line else _span_service(error_span),
             reason=reason,
             span=error_span.name if error_span else None,
-            at=error_line.timestamp if error_line else None,
+            at=error_line.when if error_line else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def status_history(record: dict[str, Any] | None, lines: list[LogLine]) -> list[
         detail = line.fields.get("error") or line.fields.get("notification_id")
         changes.append(
             StatusChange(
-                line.timestamp,
+                line.when,
                 str(old) if old is not None else None,
                 new,
                 "log",
@@ -244,7 +244,7 @@ def _split(lines: list[LogLine]) -> tuple[list[LogLine], list[dict[str, Any]]]:
 def _unique(lines: list[LogLine]) -> list[LogLine]:
     seen: set[tuple[str, str, str]] = set()
     kept: list[LogLine] = []
-    for line in sorted(lines, key=lambda item: item.timestamp):
+    for line in sorted(lines, key=lambda item: item.when):
         key = (line.log_group, line.timestamp.isoformat(), line.message)
         if key not in seen:
             seen.add(key)
@@ -417,7 +417,7 @@ def styled_lines(journey: Journey) -> list[tuple[str, LineStyle]]:
     for line in journey.lines:
         level = line.level or "-"
         level_style = LEVEL_STYLES.get(level)
-        text = f"  {_clock(line.timestamp)}  {line.service:<20} {level:<7} {line.text}"
+        text = f"  {_clock(line.when)}  {line.service:<20} {level:<7} {line.text}"
         extra = _fields_text(line)
         out.append((f"{text}  {extra}" if extra else text, level_style))
     out.append(("", None))

@@ -40,6 +40,18 @@ class LogLine:
     fields: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def when(self) -> dt.datetime:
+        """The line's own `timestamp` field (written by the function, ms precision) when it has
+        one, else the event's: a batch of lines can reach the log group with one timestamp."""
+        value = self.fields.get("timestamp")
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+            except ValueError:
+                pass
+        return self.timestamp
+
+    @property
     def service(self) -> str:
         """The function part of the group name, e.g. `message-processor`."""
         name = self.log_group.rsplit("/", 1)[-1]
@@ -60,7 +72,7 @@ class LogLine:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "timestamp": self.timestamp.isoformat(),
+            "timestamp": self.when.isoformat(),
             "log_group": self.log_group,
             "service": self.service,
             "level": self.level,
@@ -212,5 +224,5 @@ def filter_events(
                         fields=json_fields(message),
                     )
                 )
-    lines.sort(key=lambda line: line.timestamp)
+    lines.sort(key=lambda line: line.when)
     return lines

@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+PIPED_WIDTH = 200
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, dt.datetime):
@@ -48,8 +50,10 @@ class Ui:
         stdout = stdout or sys.stdout
         stderr = stderr or sys.stderr
         no_color = color is False
+        # Piped output is read by people in files and by grep: wide tables, never wrapped at 80.
+        width = None if Console(file=stdout).is_terminal else PIPED_WIDTH
         return cls(
-            out=Console(file=stdout, no_color=no_color, highlight=False, soft_wrap=True),
+            out=Console(file=stdout, no_color=no_color, highlight=False, width=width),
             err=Console(file=stderr, no_color=no_color, highlight=False, soft_wrap=True),
             json_mode=json_mode,
         )

@@ -137,3 +137,17 @@ def test_cli_exits_1_when_a_budget_is_exhausted(
     rows = {row["name"]: row for row in json.loads(out.getvalue())}
     assert rows["Message Processing Success Rate"]["exhausted"] is True
     assert rows["Message Processing Success Rate"]["budget_used"] == 1
+
+
+def test_availability_counts_the_minute_with_5xx_as_down(target: Target, stage_data: FakeLogs):
+    # GIVEN 100 good requests across the window and one minute with 2 of 10 failing
+    post = {"Endpoint": "POST /api/messages"}
+    put("APIRequestCount", 100, {**post, "StatusCode": "202"}, minutes_ago=600)
+    put("APIRequestCount", 8, {**post, "StatusCode": "202"}, minutes_ago=30)
+    put("APIRequestCount", 2, {**post, "StatusCode": "503"}, minutes_ago=30)
+    # WHEN measured
+    availability = {r.name: r for r in slo.measure(target, now=NOW)}["API Availability"]
+    # THEN one bad minute of 43.2 allowed, and the ratio over every request
+    assert availability.budget_used == 1
+    assert availability.events == 110
+    assert availability.sli.startswith("98.182%")

@@ -1,0 +1,130 @@
+"""rezctl against the deployed system on the local harness: send and trace, the dashboard, SLOs.
+
+One module, one harness: messages sent by the first test are what the SLO test counts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from rezctl import journey, slo
+from rezctl.api import send_message
+from rezctl.cli import main
+from rezctl.dashboard import render_dashboard
+from rezctl.records import get_record
+from rezctl.target import Target
+
+pytestmark = pytest.mark.harness
+SENT = 3
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60.0, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"not met within {timeout:.0f} s; last value {last!r}")
+
+
+@pytest.fixture(scope="module")
+def sent(deployed: Target) -> list[Any]:
+    """SENT messages through API Gateway and the authorizer, each waited until completed."""
+    messages = [
+        send_message(f"rezctl harness {n}", target=deployed, title="rezctl", tags=["test"])
+        for n in range(SENT)
+    ]
+    for message in messages:
+        wait_for(
+            lambda m=message: (
+                (get_record(deployed, m.message_id) or {}).get("status") in ("completed", "failed")
+            )
+        )
+    return messages
+
+
+def test_a_sent_message_is_traced_through_every_service(
+    deployed: Target, sent: list[Any], harness: dict[str, Any]
+):
+    message = sent[0]
+    # GIVEN it reached the mock ntfy
+    received = httpx.get(f"{harness['ntfy']}/_mock/messages", params={"topic": "rezctl-harness"})
+    bodies = [m["message"] for m in received.json()]
+    assert any(body.startswith("rezctl harness 0") for body in bodies)
+    # WHEN traced by correlation id (the log lines and spans may trail the record a little)
+    services = {"web-api", "message-processor", "notification-service"}
+
+    def traced() -> journey.Journey | None:
+        found = journey.collect(message.correlation_id, target=deployed)
+        done = found.status_history[-1].source == "log" and services <= {
+            line.service for line in found.lines
+        }
+        return found if done else None
+
+    found = wait_for(traced, timeout=60)
+    # THEN the record, the status history and the lines of every service, in time order
+    assert found.message_id == message.message_id
+    assert found.status == "completed"
+    assert [c.new for c in found.status_history] == ["created", "processing", "completed"]
+    stamps = [line.when for line in found.lines]
+    assert stamps == sorted(stamps)
+    texts = [line.text for line in found.lines]
+    assert texts.index("Manual message created") < texts.index("Notification sent successfully")
+    assert found.source == "insights"
+    # AND no failure (span lines do not reach the harness's log groups yet: see the README)
+    assert found.failure is None
+    # AND the command prints it and exits 0
+    out = io.StringIO()
+    code = main(["--endpoint", deployed.endpoint or "", "trace", message.message_id],
+                stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert code == 0
+    assert "Completed" in out.getvalue()
+
+
+def test_dashboard_image_has_the_twelve_widgets(deployed: Target, sent: list[Any], tmp_path: Path):
+    out = tmp_path / "dashboard.png"
+    board, figure = render_dashboard(deployed, out)
+    assert len(figure.axes) == 12
+    assert out.stat().st_size > 10_000
+    created = next(p for p in board.panels if p.title == "Messages Created (24h)")
+    assert created.error is None
+
+
+def test_slo_report_counts_what_this_module_produced(deployed: Target, sent: list[Any]):
+    # The metrics arrive through the functions' EMF lines; wait until all SENT are published.
+    def measured() -> dict[str, Any] | None:
+        results = {r.name: r for r in slo.measure(deployed)}
+        done = results["Message Processing Success Rate"].events >= SENT
+        return (
+            results
+            if done and results["Notification Delivery Success Rate"].events >= SENT
+            else None
+        )
+
+    results = wait_for(measured, timeout=90, every=2)
+    processing = results["Message Processing Success Rate"]
+    assert (processing.events, processing.budget_used) == (SENT, 0)
+    assert processing.sli == "100.000%"
+    notifications = results["Notification Delivery Success Rate"]
+    assert (notifications.events, notifications.budget_used) == (SENT, 0)
+    latency = results["Message Processing Latency"]
+    assert latency.events == SENT
+    api = results["API Availability"]
+    assert api.events >= SENT
+    assert api.budget_used == 0
+    out = io.StringIO()
+    code = main(["--endpoint", deployed.endpoint or "", "slo", "--json"],
+                stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out.getvalue())}
+    assert rows["Message Processing Success Rate"]["events"] == SENT
