@@ -8,6 +8,9 @@ UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo "python3 -m uv")
 STAGE ?= dev
 SERVICE ?=
 export UV_PYTHON_DOWNLOADS := never
+# Called from inside `uv run` (a deploy packages through make), VIRTUAL_ENV would point uv at
+# the wrong environment for the harness's own project.
+unexport VIRTUAL_ENV
 
 PACKAGE_DIRS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 PACKAGE_DIRS := $(patsubst %/pyproject.toml,%,$(PACKAGE_DIRS))
