@@ -8,11 +8,12 @@ at the mock ntfy and OpenTelemetry spans written into the function logs.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _uv() -> list[str]:
+    found = shutil.which("uv")
+    return [found] if found else [sys.executable, "-m", "uv"]
+
+
 def _launcher(*args: str) -> dict[str, Any]:
-    uv = shutil.which("uv")
-    command = [uv] if uv else [sys.executable, "-m", "uv"]
     completed = subprocess.run(
-        [*command, "run", "--project", str(ROOT / "localstack"), "--frozen", "--quiet",
+        [*_uv(), "run", "--project", str(ROOT / "localstack"), "--frozen", "--quiet",
          "python", "-m", "rez_localstack.launcher", *args],
         capture_output=True, text=True, check=False, cwd=ROOT,
     )  # fmt: skip
@@ -55,13 +59,37 @@ def harness() -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def deployed(harness: dict[str, Any]) -> Target:
-    """Every stack of dev, deployed; the Target rezctl uses for it."""
+def deployed(harness: dict[str, Any]) -> Iterator[Target]:
+    """Every stack of dev, deployed; the Target rezctl uses for it.
+
+    The zips are built into a folder of this session (not the shared `build/`, which another
+    package's tests or `make demo` may be rewriting at the same moment). It is under the
+    workspace because rez_packaging's summary cannot print a path outside it.
+    """
     from rez_deploy import deploy_all
+
+    build = ROOT / "build" / f"rezctl-harness-{os.getpid()}"
+
+    def package(_services: Sequence[str]) -> None:
+        subprocess.run(
+            [*_uv(), "run", "--frozen", "--quiet", "--package", "rez-packaging",
+             "python", "-m", "rez_packaging", "--all", "--out", str(build)],
+            cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
 
     parameters = {
         "common": {"TracingBackend": "otel"},
         "notifier": {"NtfyUrl": harness["ntfy"], "NtfyTopic": TOPIC, "NtfyRatePerSecond": "0"},
     }
-    deploy_all(STAGE, harness["endpoint"], parameters=parameters, out=lambda _line: None)
-    return Target.resolve(stage=STAGE, endpoint=harness["endpoint"], region="us-east-1")
+    deploy_all(
+        STAGE,
+        harness["endpoint"],
+        parameters=parameters,
+        build_dir=build,
+        packager=package,
+        out=lambda _line: None,
+    )
+    try:
+        yield Target.resolve(stage=STAGE, endpoint=harness["endpoint"], region="us-east-1")
+    finally:
+        shutil.rmtree(build, ignore_errors=True)

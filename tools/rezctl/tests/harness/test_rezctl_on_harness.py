@@ -125,6 +125,7 @@ def test_slo_report_counts_what_this_module_produced(deployed: Target, sent: lis
     out = io.StringIO()
     code = main(["--endpoint", deployed.endpoint or "", "slo", "--json"],
                 stdout=out, stderr=io.StringIO())  # fmt: skip
-    assert code == 0
     rows = {row["name"]: row for row in json.loads(out.getvalue())}
     assert rows["Message Processing Success Rate"]["events"] == SENT
+    # exit 1 exactly when a budget is exhausted (a cold start can make 1 of 3 requests slow)
+    assert code == (1 if any(row["exhausted"] for row in rows.values()) else 0)
