@@ -103,3 +103,16 @@ def test_cli_builds_every_service_and_prints_its_size(workspace, capsys, monkeyp
     assert "zipped" in printed
     assert "boto3" in printed
     assert (workspace / "build" / "hello.zip").is_file()
+
+
+def test_cli_builds_into_a_folder_outside_the_workspace(workspace, tmp_path, capsys, monkeypatch):
+    # GIVEN an output folder that is not below the workspace
+    monkeypatch.chdir(workspace)
+    outside = tmp_path / "elsewhere"
+
+    # WHEN the CLI builds there
+    assert main(["--service", "hello", "--out", str(outside), "--offline"]) == 0
+
+    # THEN the zip is there and the report names it by its full path
+    assert (outside / "hello.zip").is_file()
+    assert capsys.readouterr().out.startswith(f"{outside / 'hello.zip'}: ")

@@ -43,8 +43,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             status = 1
             continue
+        shown = (
+            result.zip_path.relative_to(workspace)
+            if result.zip_path.is_relative_to(workspace)
+            else result.zip_path
+        )
         print(
-            f"{result.zip_path.relative_to(workspace)}: {human(result.zipped_bytes)} zipped, "
+            f"{shown}: {human(result.zipped_bytes)} zipped, "
             f"{human(result.unzipped_bytes)} unzipped, {result.distributions} locked "
             f"distributions (runtime-provided, left out: "
             f"{', '.join(e.split('==')[0] for e in result.excluded) or 'none'})"
