@@ -16,7 +16,7 @@ PACKAGE_DIRS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools
 PACKAGE_DIRS := $(patsubst %/pyproject.toml,%,$(PACKAGE_DIRS))
 SERVICES := $(patsubst services/%,%,$(wildcard services/*))
 
-.PHONY: help setup test lint format package demo e2e up down deploy deploy-local bench clean
+.PHONY: help setup test test-deployed deployed-suites run-tests harness-tests lint format package demo e2e up down deploy deploy-local bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -26,21 +26,46 @@ setup: ## install uv when missing, then sync every package (and the local AWS ha
 	@$(UV) sync --all-packages --all-groups --frozen --quiet
 	@$(MAKE) --no-print-directory -C localstack setup
 
-test: setup ## every package's tests, the harness tests, then the end-to-end suite
-	@failed=""; \
-	for dir in $(PACKAGE_DIRS); do \
-	  $(MAKE) --no-print-directory test-$$(basename $$dir) || failed="$$failed $$dir"; \
-	done; \
-	$(MAKE) --no-print-directory -C localstack test || failed="$$failed localstack"; \
-	if [ -d tests/e2e ]; then $(MAKE) --no-print-directory e2e || failed="$$failed e2e"; fi; \
-	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
+# Suites that need the deployed system: `make test` runs them on one shared harness.
+HARNESS_SUITES := tools/rezctl/tests/harness tests/e2e
+LAUNCHER = $(UV) run --project localstack --frozen --quiet python -m rez_localstack.launcher
+FREE_PORT = python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+
+test: setup ## every package's tests, the harness's tests, then the deployed-system suites
+	@$(MAKE) --no-print-directory -k -j2 --output-sync=target \
+	  $(addprefix unit-,$(notdir $(PACKAGE_DIRS))) harness-tests || { echo "FAILED: unit or harness tests"; exit 1; }
+	@$(MAKE) --no-print-directory test-deployed
 
 test-%: ## one package's tests alone, e.g. make test-telemetry, make test-web-api
-	@dir=$$(for d in libs/$* services/$* tools/$*; do if [ -f $$d/pyproject.toml ]; then echo $$d; fi; done | head -1); \
-	[ -n "$$dir" ] || { echo "no package named $*"; exit 2; }; \
+	@$(MAKE) --no-print-directory run-tests PACKAGE=$* PYTEST_ARGS="$(PYTEST_ARGS)"
+
+unit-%: # a package's tests without its suites that need a deployed system (run by test-deployed)
+	@$(MAKE) --no-print-directory run-tests PACKAGE=$* PYTEST_ARGS="$(addprefix --ignore=,$(HARNESS_SUITES))"
+
+run-tests:
+	@dir=$$(for d in libs/$(PACKAGE) services/$(PACKAGE) tools/$(PACKAGE); do if [ -f $$d/pyproject.toml ]; then echo $$d; fi; done | head -1); \
+	[ -n "$$dir" ] || { echo "no package named $(PACKAGE)"; exit 2; }; \
 	name=$$(sed -n 's/^name = "\(.*\)"/\1/p' $$dir/pyproject.toml | head -1); \
 	echo "== $$name ($$dir)"; \
-	$(UV) run --frozen --package $$name pytest $$dir
+	$(UV) run --frozen --package $$name pytest $$dir $(PYTEST_ARGS)
+
+harness-tests: # the local AWS harness's own tests (it starts its own LocalStack on a free port)
+	@$(MAKE) --no-print-directory -C localstack test
+
+test-deployed: setup ## rezctl's and the end-to-end suites on one shared harness (LOCALSTACK_ENDPOINT's, else a new one)
+	@if [ -n "$${LOCALSTACK_ENDPOINT:-}" ]; then \
+	  $(MAKE) --no-print-directory deployed-suites; exit $$?; fi; \
+	port=$$($(FREE_PORT)); ntfy=$$($(FREE_PORT)); \
+	$(LAUNCHER) up --port $$port --ntfy-port $$ntfy >/dev/null || exit 1; \
+	trap '$(LAUNCHER) down --port '$$port' >/dev/null' EXIT; \
+	LOCALSTACK_ENDPOINT=http://127.0.0.1:$$port MOCK_NTFY_URL=http://127.0.0.1:$$ntfy \
+	  $(MAKE) --no-print-directory deployed-suites
+
+deployed-suites:
+	@rc=0; \
+	$(UV) run --frozen --package rezctl pytest tools/rezctl/tests/harness || rc=1; \
+	$(UV) run --frozen pytest tests/e2e || rc=1; \
+	exit $$rc
 
 lint: setup ## ruff, mypy, cfn-lint on every template, and the harness's own lint
 	$(UV) run --frozen ruff check --no-cache .

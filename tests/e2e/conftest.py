@@ -103,7 +103,7 @@ def system(harness: Harness, aws: Callable[[str], Any]) -> System:
     """Every stack deployed with the real templates and zips."""
     from rez_deploy import deploy_all
 
-    parameters = local_parameters(harness.ntfy, topic="rez-e2e")
+    parameters = local_parameters(harness.ntfy)
     results = deploy_all(STAGE, harness.endpoint, parameters=parameters, out=print)
     outputs = {name: dict(result.outputs) for name, result in results.items()}
     sqs = aws("sqs")

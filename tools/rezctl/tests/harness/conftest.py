@@ -1,13 +1,13 @@
 """The deployed system on the local harness, started for this module and stopped after it.
 
-The harness is started through the launcher CLI on free ports (never 4566, someone's `make up`
-may run there), every stack is deployed with `rez_deploy.deploy_all` with the notifier pointed
-at the mock ntfy and OpenTelemetry spans written into the function logs.
+The harness is the one LOCALSTACK_ENDPOINT names, else one started through the launcher on free
+ports (never 4566, someone's `make up` may run there); every stack is deployed with
+`rez_deploy.deploy_all`, the notifier pointed at the mock ntfy and OpenTelemetry spans written
+into the function logs.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
+from rez_demo.local_parameters import DEMO_TOPIC, local_parameters
 from rezctl.target import Target
 
 ROOT = Path(__file__).resolve().parents[4]
 STAGE = "dev"
-TOPIC = "rezctl-harness"
+TOPIC = DEMO_TOPIC
 
 
 def _free_port() -> int:
@@ -37,25 +38,16 @@ def _uv() -> list[str]:
     return [found] if found else [sys.executable, "-m", "uv"]
 
 
-def _launcher(*args: str) -> dict[str, Any]:
-    completed = subprocess.run(
-        [*_uv(), "run", "--project", str(ROOT / "localstack"), "--frozen", "--quiet",
-         "python", "-m", "rez_localstack.launcher", *args],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
-    if completed.returncode != 0:
-        raise RuntimeError(f"launcher {args[0]} failed:\n{completed.stderr[-4000:]}")
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
-
-
 @pytest.fixture(scope="session")
 def harness() -> Iterator[dict[str, Any]]:
-    port = _free_port()
-    handle = _launcher("up", "--port", str(port), "--ntfy-port", str(_free_port()))
+    """The harness LOCALSTACK_ENDPOINT names (as `make test` shares one), else our own."""
+    from rez_demo import harness as local_aws
+
+    started = local_aws.start(port=_free_port(), ntfy_port=_free_port())
     try:
-        yield handle
+        yield {"endpoint": started.endpoint, "ntfy": started.ntfy}
     finally:
-        _launcher("down", "--port", str(port))
+        local_aws.stop(started)
 
 
 @pytest.fixture(scope="session")
@@ -77,10 +69,7 @@ def deployed(harness: dict[str, Any]) -> Iterator[Target]:
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
 
-    parameters = {
-        "common": {"TracingBackend": "otel"},
-        "notifier": {"NtfyUrl": harness["ntfy"], "NtfyTopic": TOPIC, "NtfyRatePerSecond": "0"},
-    }
+    parameters = local_parameters(harness["ntfy"])
     deploy_all(
         STAGE,
         harness["endpoint"],
