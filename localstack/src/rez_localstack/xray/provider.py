@@ -9,6 +9,7 @@ from rez_localstack.xray.sampling_rules import (
     RuleInvalidError,
     RuleNotFoundError,
     SamplingRuleStore,
+    shared_store,
 )
 
 
@@ -24,8 +25,8 @@ class XRayProvider:
 
     service = "xray"
 
-    def __init__(self) -> None:
-        self.rules = SamplingRuleStore()
+    def __init__(self, rules: SamplingRuleStore | None = None) -> None:
+        self.rules = rules if rules is not None else shared_store()
 
     def accept_state_visitor(self, visitor: Any) -> None:
         """Let LocalStack's state tooling see moto's X-Ray backend (traces)."""

@@ -123,6 +123,15 @@ class SamplingRuleStore:
         raise RuleNotFoundError(f"Sampling rule does not exist: {name or arn}")
 
 
+_SHARED_STORE = SamplingRuleStore()
+
+
+def shared_store() -> SamplingRuleStore:
+    """The rules of this LocalStack process: the X-Ray API writes them, and services that make
+    their own sampling decision (API Gateway stages with tracing) read them."""
+    return _SHARED_STORE
+
+
 def _validate(rule: dict[str, Any]) -> None:
     fixed_rate = rule.get("FixedRate")
     if not isinstance(fixed_rate, int | float) or not 0 <= fixed_rate <= 1:
