@@ -137,21 +137,28 @@ def test_first_matching_rule_by_priority_wins_and_default_catches_the_rest() -> 
     )
 
 
-def test_rez_agent_dev_rule_is_for_functions_so_the_dev_stage_gets_default() -> None:
+def test_rez_agent_dev_rule_samples_the_dev_api_stage_too() -> None:
     """infra/cloudformation/shared.yaml's DevSamplingRule, against the dev stage's request."""
     dev_rule = rule(
         RuleName="rez-agent-dev",
         Priority=100,
         ReservoirSize=1,
         FixedRate=1.0,
-        ServiceName="rez-agent-*-dev",
-        ServiceType="AWS::Lambda::Function",
+        ServiceName="rez-agent-*-dev*",
+        ServiceType="*",
     )
     stage = SamplingRequest(**{**_fields(REQUEST), "service_name": "rez-agent-api-dev/dev"})
     default = rule(RuleName="Default", Priority=10000)
-    assert select_rule([dev_rule, default], stage)["RuleName"] == "Default"
-    as_stage = {**dev_rule, "ServiceType": "AWS::ApiGateway::Stage"}
-    assert not rule_matches(as_stage, stage)  # "…/dev" does not end in "-dev" either
+    assert select_rule([dev_rule, default], stage)["RuleName"] == "rez-agent-dev"
+    # the narrower, functions-only form would have left the stage to Default (1/s + 5%)
+    functions_only = {
+        **dev_rule,
+        "ServiceName": "rez-agent-*-dev",
+        "ServiceType": "AWS::Lambda::Function",
+    }
+    assert select_rule([functions_only, default], stage)["RuleName"] == "Default"
+    prod_stage = SamplingRequest(**{**_fields(REQUEST), "service_name": "rez-agent-api-prod/prod"})
+    assert not rule_matches(dev_rule, prod_stage)
 
 
 def _fields(request: SamplingRequest) -> dict[str, Any]:

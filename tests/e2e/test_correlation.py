@@ -106,6 +106,21 @@ def test_every_hop_of_an_api_message_carries_its_correlation_id(api, tokens, ntf
     assert stamps == sorted(stamps)
     assert {row["correlation_id"] for row in rows} == {correlation_id}
 
+    # AND the spans make one trace from API Gateway's sampled request down to ntfy
+    def one_tree() -> list[SpanNode] | None:
+        spans = []
+        for service in ("web-api", "processor", "notifier"):
+            events = log_events(aws, f"/aws/lambda/{FUNCTIONS[service]}", since_ms)
+            spans += load_spans(e["message"] for e in events)
+        trees = build_trees(spans, correlation_id=correlation_id)
+        return trees if len(trees) == 1 and trees[0].find("HTTP POST") else None
+
+    [root] = wait_for(one_tree, timeout=30)
+    assert root.name == FUNCTIONS["web-api"]
+    publish = root.find("SNS.Publish")
+    assert publish is not None
+    assert publish.find(FUNCTIONS["notifier"]) is not None
+
 
 def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
     # GIVEN the schedule fired once
