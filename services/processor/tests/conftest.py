@@ -1,4 +1,5 @@
-"""Processor test fixtures: clean telemetry, stored messages, SQS records, a fake notifier."""
+"""Processor test fixtures: clean telemetry, stored messages, SQS records, a fake notifier,
+fake SQS adapters (visibility, deferral) and a pinned clock."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_messages.model import MessageType, Payload, new_message
 from rez_messages.testing import create_messages_table
 from rez_processor import bootstrap
+from rez_processor.deferral import DeferredCopy
 from rez_processor.notifier import NotificationResult, NotifierError
 from rez_processor.retry_delay import RetryDelays
 from rez_processor.service import ProcessingContext
@@ -162,6 +164,38 @@ def visibility() -> FakeVisibility:
     return FakeVisibility()
 
 
+@dataclass
+class FakeDeferral:
+    """A `MessageDeferral` that records `(sqs messageId, copy)`; `failure` is raised if set."""
+
+    copies: list[tuple[str, DeferredCopy]] = field(default_factory=list)
+    failure: Exception | None = None
+
+    def defer(self, record: Any, copy: DeferredCopy) -> str:
+        if self.failure is not None:
+            raise self.failure
+        self.copies.append((record["messageId"], copy))
+        return f"copy-{len(self.copies)}"
+
+
+@pytest.fixture
+def deferral() -> FakeDeferral:
+    return FakeDeferral()
+
+
+@dataclass
+class FakeClock:
+    """Epoch seconds that move only when told (the deferral bound reads it)."""
+
+    now: float
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 #: 2026-01-01T12:00:00Z: the wall clock the retry delays see in the unit tests.
 NOW_EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC).timestamp()
 
@@ -178,15 +212,27 @@ def repository() -> MessageRepository:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    """The processor's wall clock in the unit tests, starting at `NOW_EPOCH`."""
+    return FakeClock(NOW_EPOCH)
+
+
+@pytest.fixture
 def ctx(
-    repository: MessageRepository, notifier: FakeNotifier, visibility: FakeVisibility
+    repository: MessageRepository,
+    notifier: FakeNotifier,
+    visibility: FakeVisibility,
+    deferral: FakeDeferral,
+    clock: FakeClock,
 ) -> ProcessingContext:
     return ProcessingContext(
         repository=repository,
         notifier=notifier,
         max_receive_count=MAX_RECEIVE_COUNT,
-        retry_delays=top_of_jitter_delays(),
+        retry_delays=top_of_jitter_delays(clock=clock),
         visibility=visibility,
+        deferral=deferral,
+        clock=clock,
     )
 
 
@@ -234,6 +280,8 @@ def sqs_record():
         enveloped: bool = False,
         body: str | None = None,
         trace_context: str | None = None,
+        attempt_offset: int | None = None,
+        deferred_since: float | None = None,
     ) -> dict[str, Any]:
         template = "sqs_record_sns_envelope.json" if enveloped else "sqs_record_raw.json"
         record = copy.deepcopy(_load(template)["Records"][0])
@@ -257,6 +305,13 @@ def sqs_record():
                 attributes["trace_context"]["stringValue"] = trace_context
         if body is not None:
             record["body"] = body
+        deferred = {"attempt_offset": attempt_offset, "deferred_since": deferred_since}
+        for name, value in deferred.items():
+            if value is not None:
+                record["messageAttributes"][name] = {
+                    "stringValue": str(value),
+                    "dataType": "Number",
+                }
         return record
 
     return make

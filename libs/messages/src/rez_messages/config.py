@@ -14,9 +14,11 @@ from datetime import timedelta
 from rez_messages.exceptions import ConfigurationError
 
 __all__ = [
+    "DEFAULT_MAX_DEFERRAL_SECONDS",
     "DEFAULT_RETENTION_DAYS",
     "DEFAULT_RETRY_BASE_SECONDS",
     "DEFAULT_RETRY_MAX_SECONDS",
+    "ENV_MAX_DEFERRAL_SECONDS",
     "ENV_MAX_RECEIVE_COUNT",
     "ENV_MESSAGES_TABLE",
     "ENV_MESSAGE_RETENTION_DAYS",
@@ -25,8 +27,10 @@ __all__ = [
     "ENV_RETRY_MAX_SECONDS",
     "ENV_STAGE",
     "ENV_TOPIC_ARN",
+    "MAX_DEFERRAL_LIMIT_SECONDS",
     "MAX_VISIBILITY_SECONDS",
     "STAGES",
+    "max_deferral_seconds",
     "max_receive_count",
     "messages_table",
     "notifier_function_name",
@@ -45,6 +49,7 @@ ENV_MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
 ENV_MESSAGE_RETENTION_DAYS = "MESSAGE_RETENTION_DAYS"
 ENV_RETRY_BASE_SECONDS = "RETRY_BASE_SECONDS"
 ENV_RETRY_MAX_SECONDS = "RETRY_MAX_SECONDS"
+ENV_MAX_DEFERRAL_SECONDS = "MAX_DEFERRAL_SECONDS"
 
 STAGES = ("dev", "stage", "prod")
 DEFAULT_RETENTION_DAYS = 30
@@ -52,6 +57,10 @@ DEFAULT_RETRY_BASE_SECONDS = 2.0
 DEFAULT_RETRY_MAX_SECONDS = 60.0
 #: SQS's longest visibility timeout (12 hours): no retry delay can be longer.
 MAX_VISIBILITY_SECONDS = 43200
+#: How long a message may keep being deferred on an open circuit by default (6 hours).
+DEFAULT_MAX_DEFERRAL_SECONDS = 21600
+#: SQS's longest retention (14 days): a deferral bound beyond it means nothing.
+MAX_DEFERRAL_LIMIT_SECONDS = 1209600
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _FUNCTION_NAME = re.compile(
@@ -95,7 +104,12 @@ def _positive_int(name: str, environ: Mapping[str, str] | None, default: int | N
     return number
 
 
-def _seconds(name: str, environ: Mapping[str, str] | None, default: float) -> float:
+def _seconds(
+    name: str,
+    environ: Mapping[str, str] | None,
+    default: float,
+    limit: int = MAX_VISIBILITY_SECONDS,
+) -> float:
     value = _raw(name, environ)
     if not value:
         return default
@@ -103,10 +117,8 @@ def _seconds(name: str, environ: Mapping[str, str] | None, default: float) -> fl
         number = float(value)
     except ValueError:
         raise ConfigurationError(name, f"{value!r} is not a number of seconds") from None
-    if not 0 < number <= MAX_VISIBILITY_SECONDS:
-        raise ConfigurationError(
-            name, f"must be more than 0 and at most {MAX_VISIBILITY_SECONDS} s, got {value}"
-        )
+    if not 0 < number <= limit:
+        raise ConfigurationError(name, f"must be more than 0 and at most {limit} s, got {value}")
     return number
 
 
@@ -155,3 +167,14 @@ def retry_base_seconds(environ: Mapping[str, str] | None = None) -> float:
 def retry_max_seconds(environ: Mapping[str, str] | None = None) -> float:
     """`RETRY_MAX_SECONDS`: the cap of the processor's exponential retry delay (default 60)."""
     return _seconds(ENV_RETRY_MAX_SECONDS, environ, DEFAULT_RETRY_MAX_SECONDS)
+
+
+def max_deferral_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """`MAX_DEFERRAL_SECONDS`: how long after its first deferral an open circuit still defers a
+    message instead of counting the attempt (default 21600 = 6 h; at most 14 days)."""
+    return _seconds(
+        ENV_MAX_DEFERRAL_SECONDS,
+        environ,
+        DEFAULT_MAX_DEFERRAL_SECONDS,
+        limit=MAX_DEFERRAL_LIMIT_SECONDS,
+    )

@@ -32,7 +32,12 @@ from rez_messages.model import (
     parse_timestamp,
     sources_of,
 )
-from rez_messages.repository import MessageRepository, truncate_error, utc_now
+from rez_messages.repository import (
+    MessageRepository,
+    truncate_error,
+    utc_now,
+    validate_redrive_attempts,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -248,13 +253,18 @@ class DynamoDBMessageRepository(MessageRepository):
             add_clause="attempts :one",
         )
 
-    def redrive(self, message_id: str) -> Message:
+    def redrive(self, message_id: str, *, attempts: int = 1) -> Message:
+        counted = validate_redrive_attempts(attempts)
         return self._update_status(
             message_id,
             MessageStatus.PROCESSING,
             condition="#status = :failed",
-            values={":failed": {"S": "failed"}, ":one": {"N": "1"}},
-            set_clauses=("attempts = :one",),
+            values={
+                ":failed": {"S": "failed"},
+                ":one": {"N": "1"},
+                ":attempts": {"N": str(counted)},
+            },
+            set_clauses=("attempts = :attempts",),
             add_clause="redrives :one",
         )
 

@@ -14,7 +14,12 @@ from rez_messages.exceptions import (
     StatusConflictError,
 )
 from rez_messages.model import Message, MessageStatus, format_timestamp, sources_of
-from rez_messages.repository import MessageRepository, truncate_error, utc_now
+from rez_messages.repository import (
+    MessageRepository,
+    truncate_error,
+    utc_now,
+    validate_redrive_attempts,
+)
 
 __all__ = ["InMemoryMessageRepository"]
 
@@ -72,12 +77,13 @@ class InMemoryMessageRepository(MessageRepository):
             self._messages[message_id] = updated
             return updated
 
-    def redrive(self, message_id: str) -> Message:
+    def redrive(self, message_id: str, *, attempts: int = 1) -> Message:
+        counted = validate_redrive_attempts(attempts)
         with self._lock:
             stored = self.get(message_id)
             if stored.status is not MessageStatus.FAILED:
                 raise self._conflict(stored, MessageStatus.PROCESSING)
-            updated = stored.redriven(now=self._clock())
+            updated = stored.redriven(now=self._clock(), attempts=counted)
             self._messages[message_id] = updated
             return updated
 

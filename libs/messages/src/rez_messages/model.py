@@ -273,22 +273,24 @@ class Message:
             )
         return replace(self, updated_at=now, attempts=self.attempts + 1)
 
-    def redriven(self, *, now: datetime) -> Message:
+    def redriven(self, *, now: datetime, attempts: int = 1) -> Message:
         """The message when a DLQ redrive delivers it again: `failed → processing`.
 
-        The attempt count restarts at 1 (the redriven SQS message's receive count restarts at 1,
-        so "receive count > attempts means a retry" keeps holding); `redrives` counts one more;
-        `error` stays until the message completes.
+        The attempt count restarts at `attempts`: 1, as the redriven SQS message's receive count
+        does (a deferred copy's offset added), so "receive count > attempts means a retry" keeps
+        holding; `redrives` counts one more; `error` stays until the message completes.
         """
         if self.status is not MessageStatus.FAILED:
             raise InvalidStatusTransitionError(
                 self.message_id, self.status, MessageStatus.PROCESSING
             )
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise ValueError(f"a redrive counts at least 1 attempt, got {attempts!r}")
         return replace(
             self,
             status=MessageStatus.PROCESSING,
             updated_at=now,
-            attempts=1,
+            attempts=attempts,
             redrives=self.redrives + 1,
         )
 

@@ -4,6 +4,12 @@ Producer side: `SNSMessagePublisher` publishes `{"message_id": ...}` with the me
 `correlation_id`, `message_type` and `trace_context` (X-Ray header `Root=…;Parent=…;Sampled=…`).
 Consumer side: `parse_delivery` reads one SQS record, whether the subscription uses raw delivery
 (attributes are SQS `messageAttributes`) or not (the body is an SNS envelope holding both).
+
+A delivery the processor deferred (an open circuit: nothing was sent, so the attempt must not count
+against the message) is a new SQS message that keeps the body and attributes and adds two SQS
+message attributes, read from the record's `messageAttributes` whatever the body is:
+`attempt_offset` (the message's stored attempts when it was deferred: the copy's receive count
+restarts at 1) and `deferred_since` (epoch seconds of the first deferral, which bounds deferring).
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ else:
     SNSClient = Any
 
 __all__ = [
+    "ATTR_ATTEMPT_OFFSET",
     "ATTR_CORRELATION_ID",
+    "ATTR_DEFERRED_SINCE",
     "ATTR_MESSAGE_TYPE",
     "ATTR_TRACE_CONTEXT",
+    "MAX_ATTEMPT_OFFSET",
     "Delivery",
     "InMemoryPublisher",
     "MessagePublisher",
@@ -39,6 +48,12 @@ __all__ = [
 ATTR_CORRELATION_ID = "correlation_id"
 ATTR_MESSAGE_TYPE = "message_type"
 ATTR_TRACE_CONTEXT = "trace_context"
+ATTR_ATTEMPT_OFFSET = "attempt_offset"
+ATTR_DEFERRED_SINCE = "deferred_since"
+#: Far above any real count (deferring is bounded in time); refuses absurd values early.
+MAX_ATTEMPT_OFFSET = 1_000_000
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,7}$")
+_EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,6})?$")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _MAX_TRACE_CONTEXT = 256
 
@@ -132,6 +147,16 @@ class Delivery:
     receive_count: int
     sqs_message_id: str
     enveloped: bool = False
+    #: Attempts the message had when this copy was deferred; `receive_count + attempt_offset`
+    #: is the attempt this delivery stands for (0 for anything SNS delivered).
+    attempt_offset: int = 0
+    #: Epoch seconds of the message's first deferral (None: never deferred).
+    deferred_since: float | None = None
+
+    @property
+    def attempt(self) -> int:
+        """The attempt number this delivery stands for, across deferred copies."""
+        return self.receive_count + self.attempt_offset
 
 
 def _body_size(body: object) -> int:
@@ -178,6 +203,30 @@ def _valid_trace_context(value: str | None) -> str | None:
     return value
 
 
+def _attempt_offset(attributes: Mapping[str, Any], size: int) -> int:
+    value = _sqs_attribute(attributes, ATTR_ATTEMPT_OFFSET)
+    if value is None:
+        return 0
+    if not _WHOLE_NUMBER.fullmatch(value) or int(value) > MAX_ATTEMPT_OFFSET:
+        raise InvalidDeliveryError(
+            f"{ATTR_ATTEMPT_OFFSET} {value[:32]!r} is not a whole number from 0 to "
+            f"{MAX_ATTEMPT_OFFSET}",
+            size,
+        )
+    return int(value)
+
+
+def _deferred_since(attributes: Mapping[str, Any], size: int) -> float | None:
+    value = _sqs_attribute(attributes, ATTR_DEFERRED_SINCE)
+    if value is None:
+        return None
+    if not _EPOCH_SECONDS.fullmatch(value):
+        raise InvalidDeliveryError(
+            f"{ATTR_DEFERRED_SINCE} {value[:32]!r} is not epoch seconds", size
+        )
+    return float(value)
+
+
 def _message_id(document: object, size: int) -> str:
     if not isinstance(document, Mapping):
         raise InvalidDeliveryError("message is not a JSON object", size)
@@ -209,6 +258,9 @@ def parse_delivery(record: Mapping[str, Any]) -> Delivery:
 
     The correlation id and trace context are dropped (None) when malformed: the stored record
     still knows the correlation id. The trace context falls back to the SQS `AWSTraceHeader`.
+    `attempt_offset` / `deferred_since` come from the SQS attributes (the processor sets them on
+    a deferred copy); a malformed one is an `InvalidDeliveryError`, since the duplicate rule
+    cannot be applied without it.
     """
     body = record.get("body")
     size = _body_size(body)
@@ -230,6 +282,8 @@ def parse_delivery(record: Mapping[str, Any]) -> Delivery:
         correlation_id = _sqs_attribute(attributes, ATTR_CORRELATION_ID)
         message_type = _sqs_attribute(attributes, ATTR_MESSAGE_TYPE)
         trace_context = _sqs_attribute(attributes, ATTR_TRACE_CONTEXT)
+    raw_attributes = record.get("messageAttributes")
+    sqs_attributes = raw_attributes if isinstance(raw_attributes, Mapping) else {}
     system_trace = (record.get("attributes") or {}).get("AWSTraceHeader")
     return Delivery(
         message_id=message_id,
@@ -240,4 +294,6 @@ def parse_delivery(record: Mapping[str, Any]) -> Delivery:
         receive_count=_receive_count(record),
         sqs_message_id=sqs_message_id,
         enveloped=enveloped,
+        attempt_offset=_attempt_offset(sqs_attributes, size),
+        deferred_since=_deferred_since(sqs_attributes, size),
     )

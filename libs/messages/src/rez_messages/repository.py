@@ -40,6 +40,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def validate_redrive_attempts(attempts: object) -> int:
+    """A redrive counts the delivery that takes the message: a whole number of at least 1."""
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ValueError(f"a redrive counts at least 1 attempt, got {attempts!r}")
+    return attempts
+
+
 def validate_idempotency_key(key: object) -> str:
     """1-255 printable ASCII characters without spaces (an `Idempotency-Key` header value)."""
     if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
@@ -136,12 +143,13 @@ class MessageRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def redrive(self, message_id: str) -> Message:
+    def redrive(self, message_id: str, *, attempts: int = 1) -> Message:
         """`failed → processing` for a delivery redriven from the DLQ; returns the message.
 
-        One conditional write: `attempts = 1` (the redriven SQS message's receive count restarts
-        at 1), `redrives += 1`, `error` kept until completion. `StatusConflictError` (stored
-        status and attempts) unless the stored status is `failed`; `MessageNotFoundError`.
+        One conditional write: `attempts = attempts` (1: the redriven SQS message's receive count
+        restarts at 1; a redriven deferred copy adds its `attempt_offset`), `redrives += 1`,
+        `error` kept until completion. `StatusConflictError` (stored status and attempts) unless
+        the stored status is `failed`; `MessageNotFoundError`; `ValueError` if `attempts < 1`.
         """
 
     @abc.abstractmethod

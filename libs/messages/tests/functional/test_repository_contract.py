@@ -320,6 +320,27 @@ def test_redrive_restarts_a_failed_message_as_a_first_attempt(repository, make_m
     assert repository.get(message.message_id) == redriven
 
 
+def test_a_redrive_can_restart_at_a_deferred_copys_attempt(repository, make_message):
+    # GIVEN a failed message whose redriven record is a deferred copy (attempt_offset 3)
+    message = _failed(repository, make_message)
+    # WHEN redriven as attempt 4 (its receive count 1 plus the offset)
+    redriven = repository.redrive(message.message_id, attempts=4)
+    # THEN attempts restart there, so the same receive delivered again is a duplicate
+    assert (redriven.status, redriven.attempts, redriven.redrives) == ("processing", 4, 1)
+    with pytest.raises(StatusConflictError):
+        repository.mark_processing(message.message_id, retry_if_attempts_below=4)
+    assert repository.mark_processing(message.message_id, retry_if_attempts_below=5).attempts == 5
+
+
+@pytest.mark.parametrize("attempts", [0, -1, True, 1.5])
+def test_a_redrive_counts_at_least_one_attempt(repository, make_message, attempts):
+    # GIVEN a failed message / WHEN redriven with a nonsense attempt count / THEN refused, unchanged
+    message = _failed(repository, make_message)
+    with pytest.raises(ValueError, match="at least 1 attempt"):
+        repository.redrive(message.message_id, attempts=attempts)
+    assert repository.get(message.message_id).status == "failed"
+
+
 def test_after_a_redrive_the_retry_rule_holds_again(repository, make_message):
     # GIVEN a redriven message (attempts = 1)
     message = _failed(repository, make_message)

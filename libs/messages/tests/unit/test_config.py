@@ -105,3 +105,29 @@ def test_retry_delays_are_checked(name, value, reason):
         reader({name: value})
     assert caught.value.variable == name
     assert reason in caught.value.reason
+
+
+def test_max_deferral_defaults_to_six_hours():
+    # GIVEN no MAX_DEFERRAL_SECONDS / WHEN read / THEN 21600 s
+    assert config.max_deferral_seconds({}) == 21600.0
+
+
+def test_max_deferral_may_reach_sqs_retention():
+    # GIVEN 14 days (SQS's longest retention) / WHEN read / THEN accepted
+    assert config.max_deferral_seconds({"MAX_DEFERRAL_SECONDS": "1209600"}) == 1209600.0
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("6h", "'6h' is not a number of seconds"),
+        ("0", "must be more than 0 and at most 1209600 s, got 0"),
+        ("1209601", "must be more than 0 and at most 1209600 s, got 1209601"),
+    ],
+)
+def test_max_deferral_is_checked(value, reason):
+    # GIVEN a malformed bound / WHEN read / THEN an error naming the variable and the reason
+    with pytest.raises(ConfigurationError) as caught:
+        config.max_deferral_seconds({"MAX_DEFERRAL_SECONDS": value})
+    assert caught.value.variable == "MAX_DEFERRAL_SECONDS"
+    assert caught.value.reason == reason

@@ -119,3 +119,58 @@ def test_body_that_is_not_a_string(load_event):
     with pytest.raises(InvalidDeliveryError, match="body is not a string") as caught:
         parse_delivery(record)
     assert caught.value.body_size == 0
+
+
+def _deferred(load_event, event: str = "sqs_raw_delivery.json", **attributes: str) -> dict:
+    """A record as the processor's deferred copy arrives: our SQS attributes added."""
+    record = load_event(event)["Records"][0]
+    record.setdefault("messageAttributes", {})
+    for name, value in attributes.items():
+        record["messageAttributes"][name] = {"stringValue": value, "dataType": "Number"}
+    return record
+
+
+def test_a_delivery_never_deferred_has_no_offset_and_no_deferral_time(load_event):
+    # GIVEN a record as SNS delivered it / WHEN parsed / THEN offset 0, never deferred
+    delivery = parse_delivery(load_event("sqs_raw_delivery.json")["Records"][0])
+    assert (delivery.attempt_offset, delivery.deferred_since) == (0, None)
+    assert delivery.attempt == delivery.receive_count
+
+
+@pytest.mark.parametrize("event", ["sqs_raw_delivery.json", "sqs_sns_envelope.json"])
+def test_a_deferred_copy_reads_its_offset_and_first_deferral(load_event, event):
+    # GIVEN a deferred copy, raw or with an SNS envelope body (ours are SQS attributes either way)
+    record = _deferred(load_event, event, attempt_offset="3", deferred_since="1767268800")
+    # WHEN parsed
+    delivery = parse_delivery(record)
+    # THEN both are read, and the attempt it stands for counts on from the offset
+    assert (delivery.attempt_offset, delivery.deferred_since) == (3, 1767268800.0)
+    assert delivery.attempt == delivery.receive_count + 3
+
+
+def test_deferral_time_may_have_a_fraction(load_event):
+    record = _deferred(load_event, deferred_since="1767268800.25")
+    assert parse_delivery(record).deferred_since == 1767268800.25
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("attempt_offset", "-1", "attempt_offset '-1' is not a whole number from 0 to 1000000"),
+        ("attempt_offset", "2.5", "attempt_offset '2.5' is not a whole number"),
+        ("attempt_offset", "three", "attempt_offset 'three' is not a whole number"),
+        ("attempt_offset", "1000001", "attempt_offset '1000001' is not a whole number"),
+        ("deferred_since", "yesterday", "deferred_since 'yesterday' is not epoch seconds"),
+        ("deferred_since", "-5", "deferred_since '-5' is not epoch seconds"),
+        ("deferred_since", "1e9", "deferred_since '1e9' is not epoch seconds"),
+        ("deferred_since", "nan", "deferred_since 'nan' is not epoch seconds"),
+    ],
+)
+def test_malformed_deferral_attributes_are_invalid_with_the_reason(load_event, name, value, reason):
+    # GIVEN a copy whose attribute cannot be trusted (the duplicate rule depends on it)
+    record = _deferred(load_event, **{name: value})
+    # WHEN parsed / THEN an invalid delivery saying which attribute and why
+    with pytest.raises(InvalidDeliveryError) as caught:
+        parse_delivery(record)
+    assert caught.value.reason.startswith(reason)
+    assert caught.value.body_size == len(record["body"].encode())

@@ -1,18 +1,16 @@
 """What the notifier needs from the messages table: read a message, record its ntfy id.
 
-Reads go through `rez_messages`' repository. Recording the notification id without a status
-change is not in the repository's API yet (its `mark_completed` is the processor's
-`processing → completed` step), so `record_notification` is a single conditional UpdateItem
-here, on the attribute the repository's item layout names (`notification_id`).
+Both go through `rez_messages`' repository: `get` (strongly consistent) and
+`record_notification_id` (one conditional write, no status change: the status is the
+processor's). The store only turns the repository's answer into the notifier's question, "was a
+*different* id recorded first?" (the message was notified twice).
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
-from rez_messages import Message, MessageNotFoundError, MessageRepository
+from rez_messages import Message, MessageRepository
 
 __all__ = ["DynamoDBMessageStore", "MessageStore"]
 
@@ -30,12 +28,16 @@ class MessageStore(Protocol):
 
 
 class DynamoDBMessageStore:
-    """`MessageStore` over the repository plus one conditional write for the notification id."""
+    """`MessageStore` over the messages repository (the DynamoDB one in production).
 
-    def __init__(self, repository: MessageRepository, client: Any, table_name: str) -> None:
+    `client` and `table_name` are no longer used (the repository holds both); they stay
+    accepted so the notifier's wiring keeps working unchanged.
+    """
+
+    def __init__(
+        self, repository: MessageRepository, client: Any = None, table_name: str | None = None
+    ) -> None:
         self._repository = repository
-        self._client = client
-        self._table_name = table_name
 
     def get(self, message_id: str) -> Message:
         """Strongly consistent read through the repository."""
@@ -43,23 +45,6 @@ class DynamoDBMessageStore:
 
     def record_notification(self, message_id: str, notification_id: str) -> str | None:
         """Set `notification_id` once: an existing different id is kept and returned."""
-        try:
-            self._client.update_item(
-                TableName=self._table_name,
-                Key={"message_id": {"S": message_id}},
-                UpdateExpression="SET notification_id = :id",
-                ConditionExpression=(
-                    "attribute_exists(message_id) AND "
-                    "(attribute_not_exists(notification_id) OR notification_id = :id)"
-                ),
-                ExpressionAttributeValues={":id": {"S": notification_id}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            old = error.response.get("Item")
-            if not old:
-                raise MessageNotFoundError(message_id) from error
-            return str(old["notification_id"]["S"])
-        return None
+        stored = self._repository.record_notification_id(message_id, notification_id)
+        recorded = stored.notification_id
+        return recorded if recorded is not None and recorded != notification_id else None

@@ -2,12 +2,12 @@
 
 A record that fails in any way (poison body, unknown message, notifier error, a bug) is listed in
 `batchItemFailures` and never affects its neighbours; SQS retries it and, after
-`maxReceiveCount`, moves it to the DLQ. Nothing is acknowledged unless it was processed or is a
-duplicate of a message already handled.
+`maxReceiveCount`, moves it to the DLQ. Nothing is acknowledged unless it was processed, is a
+duplicate of a message already handled, or was deferred (a delayed copy is on the queue).
 
-A retry that comes with a delay (the notifier's retry-later failures) first gets its visibility set
-to that delay, so SQS hands it out again then rather than after the queue's long visibility
-timeout. If that call fails the record is still reported: it only comes back later.
+Every record that goes back first gets its visibility set to its retry delay, so SQS hands it out
+again (or, after its last receive, moves it to the DLQ) then rather than after the queue's long
+visibility timeout. If that call fails the record is still reported: it only comes back later.
 """
 
 from __future__ import annotations
@@ -17,13 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rez_messages import InvalidDeliveryError, parse_delivery
-from rez_processor.service import (
-    Decision,
-    Outcome,
-    ProcessingContext,
-    UnknownMessageError,
-    process_delivery,
-)
+from rez_processor.context import Decision, Outcome, ProcessingContext
+from rez_processor.deferral import DeferredCopy, Requeue
+from rez_processor.service import UnknownMessageError, process_delivery
 from rez_telemetry import correlation, logger
 from rez_telemetry.tracing import tracer
 
@@ -40,7 +36,8 @@ class BatchResult:
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-    #: Seconds until the next delivery of each record whose visibility was set (applied or not).
+    #: Seconds until the next delivery of each record that was paced (visibility set, applied or
+    #: not) or deferred (the copy's delay).
     retry_delays: dict[str, int] = field(default_factory=dict)
 
     def as_response(self) -> dict[str, list[dict[str, str]]]:
@@ -72,7 +69,10 @@ def _receive_count(record: Mapping[str, Any]) -> int:
         return 1
 
 
-def _reject_poison(record: Mapping[str, Any], reason: str, size: int) -> Decision:
+def _reject_poison(
+    record: Mapping[str, Any], reason: str, size: int, ctx: ProcessingContext
+) -> Decision:
+    delay = ctx.retry_delays.backoff(_receive_count(record))
     logger.error(
         "Message processing failed",
         sqs_message_id=record["messageId"],
@@ -80,10 +80,23 @@ def _reject_poison(record: Mapping[str, Any], reason: str, size: int) -> Decisio
         reason=reason,
         body_size=size,
         retry_count=_receive_count(record) - 1,
+        retry_delay_seconds=delay,
         poison=True,
     )
     tracer.metadata(error=reason, poison=True)
-    return Decision(Outcome.FAILED)
+    return Decision(Outcome.FAILED, delay)
+
+
+def _requeue_for(record: Mapping[str, Any], ctx: ProcessingContext) -> Requeue | None:
+    """Sends a delayed copy of this record (a deferral), or None without an SQS client."""
+    deferral = ctx.deferral
+    if deferral is None:
+        return None
+
+    def requeue(copy: DeferredCopy) -> str:
+        return deferral.defer(record, copy)
+
+    return requeue
 
 
 def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Decision:
@@ -91,11 +104,17 @@ def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Decisio
     try:
         delivery = parse_delivery(record)
     except InvalidDeliveryError as error:
-        return _reject_poison(record, error.reason, error.body_size)
+        return _reject_poison(record, error.reason, error.body_size, ctx)
     try:
-        return process_delivery(delivery, ctx)
+        return process_delivery(delivery, ctx, _requeue_for(record, ctx))
     except UnknownMessageError as error:
-        return _reject_poison(record, str(error), _body_size(record))
+        return _reject_poison(record, str(error), _body_size(record), ctx)
+
+
+def _pace(record: Mapping[str, Any], decision: Decision, ctx: ProcessingContext) -> None:
+    """Set the visibility of a record going back to SQS to its retry delay."""
+    if not decision.outcome.acknowledged and decision.retry_in_seconds is not None:
+        _postpone(record, decision.retry_in_seconds, ctx)
 
 
 def _postpone(record: Mapping[str, Any], seconds: int, ctx: ProcessingContext) -> None:
@@ -128,16 +147,17 @@ def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
             try:
                 with tracer.consumer_span("process_message", [info.trace_context]):
                     decision = process_record(record, ctx)
-                    if decision.retry_in_seconds is not None:
-                        _postpone(record, decision.retry_in_seconds, ctx)
+                    _pace(record, decision, ctx)
             except Exception as error:
+                decision = Decision(Outcome.RETRY, ctx.retry_delays.backoff(_receive_count(record)))
                 logger.opt(exception=error).error(
                     "Message processing failed",
                     sqs_message_id=sqs_message_id,
                     error=f"{type(error).__name__}: {error}",
                     retry_count=_receive_count(record) - 1,
+                    retry_delay_seconds=decision.retry_in_seconds,
                 )
-                decision = Decision(Outcome.RETRY)
+                _pace(record, decision, ctx)
         result.outcomes[sqs_message_id] = decision.outcome
         if decision.retry_in_seconds is not None:
             result.retry_delays[sqs_message_id] = decision.retry_in_seconds

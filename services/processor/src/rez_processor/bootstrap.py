@@ -1,15 +1,16 @@
 """Wiring: the processor's dependencies, built from the environment once per cold start.
 
 boto3 clients are created on first use (never at import). Tests call `override(...)` with an
-in-memory repository or a moto-backed one, a fake `NotifierClient` (and `MessageVisibility`), and
-`reset()` afterwards. The SQS adapter caches queue URLs, so it lives as long as these dependencies.
+in-memory repository or a moto-backed one, a fake `NotifierClient` (and `MessageVisibility`,
+`MessageDeferral`), and `reset()` afterwards. The SQS adapters share one cache of queue URLs, so it
+lives as long as these dependencies.
 """
 
 from __future__ import annotations
 
 from rez_messages import ConfigurationError, config
+from rez_processor.context import ProcessingContext
 from rez_processor.retry_delay import RetryDelays
-from rez_processor.service import ProcessingContext
 
 __all__ = [
     "build_from_environment",
@@ -32,24 +33,31 @@ def retry_delays_from_environment() -> RetryDelays:
 
 
 def build_from_environment() -> ProcessingContext:
-    """Read MESSAGES_TABLE, NOTIFIER_FUNCTION_NAME, MAX_RECEIVE_COUNT and the retry delays;
-    create the boto3 clients (DynamoDB, Lambda, SQS)."""
+    """Read MESSAGES_TABLE, NOTIFIER_FUNCTION_NAME, MAX_RECEIVE_COUNT, the retry delays and
+    MAX_DEFERRAL_SECONDS; create the boto3 clients (DynamoDB, Lambda, SQS)."""
     import boto3
 
     from rez_messages.dynamodb import DynamoDBMessageRepository
+    from rez_processor.deferral import SQSMessageDeferral
     from rez_processor.notifier import LambdaNotifierClient
+    from rez_processor.queues import QueueUrls
     from rez_processor.visibility import SQSMessageVisibility
 
     table = config.messages_table()
     function_name = config.notifier_function_name()
     max_receive_count = config.max_receive_count()
     retry_delays = retry_delays_from_environment()
+    max_deferral_seconds = config.max_deferral_seconds()
+    sqs = boto3.client("sqs")
+    queue_urls = QueueUrls(sqs)
     return ProcessingContext(
         repository=DynamoDBMessageRepository(table, boto3.client("dynamodb")),
         notifier=LambdaNotifierClient(function_name, boto3.client("lambda")),
         max_receive_count=max_receive_count,
         retry_delays=retry_delays,
-        visibility=SQSMessageVisibility(boto3.client("sqs")),
+        visibility=SQSMessageVisibility(sqs, queue_urls),
+        deferral=SQSMessageDeferral(sqs, queue_urls),
+        max_deferral_seconds=max_deferral_seconds,
     )
 
 

@@ -3,7 +3,8 @@
 Wire format (docs/contracts.md): payload `{"message_id", "correlation_id", "trace_context"}`;
 answer `{"status": "sent" | "already_sent", "notification_id": ...}`, or a function error whose
 `errorType` is the notifier's exception class (`CircuitOpenError` when it fails fast on an open
-circuit; the retry-later ones are listed in `RETRY_LATER_ERROR_TYPES`).
+circuit; the retry-later ones are listed in `RETRY_LATER_ERROR_TYPES`, and those that mean ntfy
+was not even tried in `NOT_ATTEMPTED_ERROR_TYPES`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ else:
 
 __all__ = [
     "CIRCUIT_OPEN_ERROR_TYPE",
+    "NOT_ATTEMPTED_ERROR_TYPES",
     "RATE_LIMIT_WAIT_ERROR_TYPE",
     "RETRY_LATER_ERROR_TYPES",
     "LambdaNotifierClient",
@@ -30,6 +32,9 @@ __all__ = [
 
 CIRCUIT_OPEN_ERROR_TYPE = "CircuitOpenError"
 RATE_LIMIT_WAIT_ERROR_TYPE = "RateLimitWaitTooLongError"
+#: The notifier refused before sending anything (open circuit, a rate-limit wait longer than its
+#: remaining time): the attempt says nothing about the message, so it is deferred, not counted.
+NOT_ATTEMPTED_ERROR_TYPES = frozenset({CIRCUIT_OPEN_ERROR_TYPE, RATE_LIMIT_WAIT_ERROR_TYPE})
 #: The notifier's failures that nothing but time fixes (docs/contracts.md, "Notifier failures"):
 #: nothing was sent, and the same request will succeed once ntfy or its limit allows it.
 RETRY_LATER_ERROR_TYPES = frozenset(
@@ -63,6 +68,11 @@ class NotifierError(Exception):
     def circuit_open(self) -> bool:
         """True when the notifier failed fast because ntfy's circuit is open."""
         return self.error_type == CIRCUIT_OPEN_ERROR_TYPE
+
+    @property
+    def not_attempted(self) -> bool:
+        """True when nothing was sent to ntfy (open circuit, rate-limit wait too long)."""
+        return self.error_type in NOT_ATTEMPTED_ERROR_TYPES
 
     @property
     def retry_later(self) -> bool:

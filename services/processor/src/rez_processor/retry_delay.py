@@ -1,9 +1,8 @@
 """How long a failed delivery waits before SQS hands it out again. Pure: no AWS, clock injected.
 
 On AWS the queue's visibility timeout is at least six times the processor's timeout (minutes), so a
-record merely returned in `batchItemFailures` comes back only after that. For the notifier's
-retry-later failures (`RETRY_LATER_ERROR_TYPES`) the processor sets the record's visibility to a
-shorter, deliberate delay instead:
+record merely returned in `batchItemFailures` comes back only after that, and a message that can
+never succeed takes hours to reach the DLQ. Every failure gets a deliberate, shorter delay instead:
 
 - open circuit: the breaker's remaining open time, read from the notifier's error message
   (`... next probe at 2026-01-01T12:00:30Z (in 12.3 s)`; the timestamp when the `(in …)` part is
@@ -11,11 +10,11 @@ shorter, deliberate delay instead:
   parked behind one open circuit do not all come back in the second its single probe runs;
 - rate-limit wait: the exponential delay, but never before the notifier's next token
   (`next token in 12.3s`);
-- ntfy unavailable / 429, or a hint that cannot be read: exponential by receive count,
-  `base * 2^(receive - 1)` capped at `max_seconds`, with "equal jitter" (half fixed, half random).
+- anything else (ntfy unavailable / 429, a refused message, a bug, a poison record), or a hint
+  that cannot be read: exponential by attempt, `base * 2^(attempt - 1)` capped at `max_seconds`,
+  with "equal jitter" (half fixed, half random).
 
-Every delay is whole seconds (what `ChangeMessageVisibility` takes), at least 1. Other failures
-(a bad message, a bug) get None: the queue's own visibility timeout applies, as before.
+Every delay is whole seconds (what `ChangeMessageVisibility` and `DelaySeconds` take), at least 1.
 """
 
 from __future__ import annotations
@@ -89,11 +88,15 @@ class RetryDelays:
         ceiling = min(self.max_seconds, self.base_seconds * 2**exponent)
         return ceiling / 2 + self.random() * ceiling / 2
 
-    def for_failure(self, error: BaseException, receive_count: int) -> int | None:
-        """Whole seconds before the next delivery, or None to keep the queue's own timeout."""
-        if not isinstance(error, NotifierError) or not error.retry_later:
-            return None
+    def backoff(self, receive_count: int) -> int:
+        """The exponential delay in whole seconds (at least 1): any failure without a hint."""
+        return _whole_seconds(self.exponential(receive_count))
+
+    def for_failure(self, error: BaseException, receive_count: int) -> int:
+        """Whole seconds before the next delivery after `error` on attempt `receive_count`."""
         backoff = self.exponential(receive_count)
+        if not isinstance(error, NotifierError) or not error.retry_later:
+            return _whole_seconds(backoff)
         hint = hinted_wait(error, self.clock())
         if hint is None:
             seconds = backoff
@@ -101,4 +104,8 @@ class RetryDelays:
             seconds = min(hint, MAX_HINT_SECONDS) + self.random() * self.base_seconds
         else:
             seconds = max(backoff, min(hint, MAX_HINT_SECONDS))
-        return max(1, math.ceil(seconds))
+        return _whole_seconds(seconds)
+
+
+def _whole_seconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds))

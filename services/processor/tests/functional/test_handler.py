@@ -167,7 +167,9 @@ def test_last_attempt_on_dynamodb_marks_failed(
     dynamodb_repository.mark_processing(message.message_id, retry_if_attempts_below=2)
     stubber.add_response(
         "invoke",
-        _answer({"errorType": "CircuitOpenError", "errorMessage": "circuit open"}, "Unhandled"),
+        _answer(
+            {"errorType": "NtfyRejectedError", "errorMessage": "ntfy answered 400"}, "Unhandled"
+        ),
     )
     record = sqs_record(message, receive_count=3)
     # WHEN the last allowed delivery fails
@@ -177,7 +179,7 @@ def test_last_attempt_on_dynamodb_marks_failed(
     failed = dynamodb_repository.get(message.message_id)
     assert (failed.status, failed.error) == (
         "failed",
-        "notifier failed: CircuitOpenError: circuit open",
+        "notifier failed: NtfyRejectedError: ntfy answered 400",
     )
 
 

@@ -187,39 +187,6 @@ def test_last_attempt_marks_the_message_failed_before_the_dlq(
     ]
 
 
-def test_open_circuit_retries_later_without_a_processing_error(
-    ctx, repository, notifier, stored, sqs_record, make_batch, telemetry
-):
-    # GIVEN the notifier failing fast on an open circuit
-    message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", "circuit ntfy-sh is open")
-    record = sqs_record(message, receive_count=1)
-    # WHEN processed
-    result = process_batch(make_batch(record), ctx)
-    # THEN the record returns to SQS, logged as a WARN, not as a processing failure
-    assert result.failures == [record["messageId"]]
-    assert list(result.outcomes.values()) == [Outcome.RETRY]
-    assert telemetry.log("Notifier circuit open, message retried later")["level"] == "WARNING"
-    assert not [line for line in telemetry.logs if line["message"] == "Message processing failed"]
-    # AND when the circuit closes, the redelivery completes it
-    del notifier.answers[message.message_id]
-    process_batch(make_batch(sqs_record(message, receive_count=2)), ctx)
-    assert repository.get(message.message_id).status == "completed"
-
-
-def test_open_circuit_on_the_last_attempt_marks_failed(
-    ctx, repository, notifier, stored, sqs_record, make_batch
-):
-    # GIVEN an open circuit on the last attempt / WHEN processed / THEN failed with the reason
-    message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", "circuit ntfy-sh is open")
-    result = process_batch(make_batch(sqs_record(message, receive_count=3)), ctx)
-    assert len(result.failures) == 1
-    failed = repository.get(message.message_id)
-    assert failed.status == "failed"
-    assert failed.error == "notifier failed: CircuitOpenError: circuit ntfy-sh is open"
-
-
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

@@ -73,7 +73,7 @@ def test_redriven_message_that_fails_again_is_retried_then_failed_again(
     result = process_batch(make_batch(last), ctx)
     # THEN it is failed again with the new reason, still one redrive, and goes back to the DLQ
     assert result.failures == [last["messageId"]]
-    assert last["messageId"] not in result.retry_delays
+    assert result.retry_delays == {last["messageId"]: 8}  # paced: the DLQ gets it in seconds
     failed = repository.get(message.message_id)
     assert (failed.status, failed.attempts, failed.redrives) == ("failed", 3, 1)
     assert failed.error == "notifier failed: NtfyUnavailableError: ntfy answered 503"

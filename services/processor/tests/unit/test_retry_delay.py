@@ -142,9 +142,17 @@ def test_rate_limit_waits_for_the_next_token_at_least():
         RuntimeError("disk on fire"),
     ],
 )
-def test_other_failures_keep_the_queues_own_timeout(error):
-    # GIVEN a failure that waiting does not fix / WHEN asked for a delay / THEN none
-    assert _delays(1.0).for_failure(error, 1) is None
+def test_other_failures_back_off_exponentially_too(error):
+    # GIVEN a failure that waiting does not fix (a refused message, a bug)
+    # WHEN asked for a delay on receives 1 and 3
+    # THEN the exponential one all the same: a message that cannot succeed reaches the DLQ soon
+    delays = _delays(1.0)
+    assert (delays.for_failure(error, 1), delays.for_failure(error, 3)) == (2, 8)
+
+
+def test_backoff_is_the_exponential_delay_in_whole_seconds():
+    # GIVEN jitter at its bottom / WHEN a poison record's backoff is asked / THEN 1, 2, 4 s
+    assert [_delays(0.0).backoff(n) for n in (1, 2, 3)] == [1, 2, 4]
 
 
 @pytest.mark.parametrize(("base", "cap"), [(0, 60), (-1, 60), (10, 5)])
