@@ -33,7 +33,7 @@ FREE_PORT = python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 
 test: setup ## every package's tests, the harness's tests, then the deployed-system suites
 	@$(MAKE) --no-print-directory -k -j2 --output-sync=target \
-	  $(addprefix unit-,$(notdir $(PACKAGE_DIRS))) harness-tests || { echo "FAILED: unit or harness tests"; exit 1; }
+	  harness-tests $(addprefix unit-,$(notdir $(PACKAGE_DIRS))) || { echo "FAILED: unit or harness tests"; exit 1; }
 	@$(MAKE) --no-print-directory test-deployed
 
 test-%: ## one package's tests alone, e.g. make test-telemetry, make test-web-api
