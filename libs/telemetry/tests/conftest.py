@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -10,24 +11,29 @@ from typing import Any
 
 import pytest
 
-from rez_telemetry import _lifecycle
+from rez_telemetry import _env, _lifecycle
 from rez_telemetry.correlation import propagation
 from rez_telemetry.correlation.context import CORRELATION_FIELDS
 from rez_telemetry.handler import reset_cold_start
 from rez_telemetry.logging import configure_logging, reset_logging
 from rez_telemetry.logging.invocation import INVOCATION_FIELDS
+from rez_telemetry.metrics import metrics
+from rez_telemetry.tracing import tracer
 
 EVENTS = Path(__file__).parent / "events"
-_TELEMETRY_ENV = (
-    "STAGE",
-    "SERVICE_NAME",
-    "LOG_LEVEL",
-    "LOG_SAMPLE_RATE",
-    "LOG_DEBUG_BUFFER",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "_X_AMZN_TRACE_ID",
-)
+_TELEMETRY_PREFIXES = ("LOG_", "METRICS_", "TRACING_", "TRACE_", "OTEL_")
+
+
+def _telemetry_env() -> set[str]:
+    """Every variable rez_telemetry reads (named in `_env`), and any of its families."""
+    names: set[str] = set()
+    for attribute in _env.__all__:
+        value = getattr(_env, attribute)
+        if isinstance(value, str):
+            names.add(value)
+        elif isinstance(value, tuple):
+            names.update(value)
+    return names | {name for name in os.environ if name.startswith(_TELEMETRY_PREFIXES)}
 
 
 def _clear_context() -> None:
@@ -37,17 +43,21 @@ def _clear_context() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_telemetry_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No env, logging, cold start, hooks or injectors leak from one test into the next."""
-    for name in _TELEMETRY_ENV:
+    """No env, logging, metrics, tracer, cold start, hooks or injectors leak between tests."""
+    for name in _telemetry_env():
         monkeypatch.delenv(name, raising=False)
     hooks = _lifecycle.hooks()
     injectors = list(propagation._injectors)
     _clear_context()
     reset_logging()
     reset_cold_start()
+    metrics.reset()
+    tracer.reset()
     yield
     reset_logging()
     reset_cold_start()
+    metrics.reset()
+    tracer.reset()
     _clear_context()
     _lifecycle.clear()
     for hook in hooks:

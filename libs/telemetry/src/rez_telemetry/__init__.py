@@ -1,7 +1,8 @@
 """Shared telemetry for rez_agent services: logging, correlation, metrics, tracing.
 
 `logger`, `lambda_handler` and `correlation` load with the package; `metrics` and `tracer` load
-on first access (their SDKs are heavy), so importing rez_telemetry stays cheap.
+on first access (their SDKs are heavy), so importing rez_telemetry stays cheap. Type checkers
+see them as what they are (`MetricsRecorder`, `Tracer`), never as modules.
 """
 
 import sys
@@ -10,16 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 from rez_telemetry import correlation
 from rez_telemetry._lazy import lazy_getattr
-from rez_telemetry.handler import lambda_handler
+from rez_telemetry.handler import handled, is_handled, lambda_handler
 from rez_telemetry.logging import configure_logging, log_sampled, logger
 
 if TYPE_CHECKING:
-    from rez_telemetry.metrics import metrics
-    from rez_telemetry.tracing import tracer
+    # Declared, not imported by name: `metrics` is also a subpackage, and a checker resolving
+    # `from rez_telemetry import metrics` to the module would reject `metrics.record_count`.
+    from rez_telemetry.metrics.recorder import MetricsRecorder
+    from rez_telemetry.tracing.facade import Tracer
+
+    metrics: MetricsRecorder
+    tracer: Tracer
 
 __all__ = [
     "configure_logging",
     "correlation",
+    "handled",
+    "is_handled",
     "lambda_handler",
     "log_sampled",
     "logger",

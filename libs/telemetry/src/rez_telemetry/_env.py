@@ -1,34 +1,75 @@
 """Environment variable names and readers, in one place.
 
 Values are read when used (never at import) so tests and Lambda's per-invocation environment are
-honoured; an explicit argument always wins over the environment (see `resolve`).
+honoured; an explicit argument always wins over the environment (see `resolve`). No other module
+of rez_telemetry reads `os.environ` or spells a variable's name.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Final
 
 __all__ = [
     "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_XRAY_DAEMON_ADDRESS",
     "LOG_DEBUG_BUFFER",
     "LOG_LEVEL",
+    "LOG_LEVEL_AWS_SDK",
     "LOG_SAMPLE_RATE",
+    "METRICS_BACKEND",
+    "OTEL_EXPORTER_SIGNALS",
+    "OTEL_SDK_DISABLED",
+    "OTEL_SERVICE_NAME",
     "SERVICE_NAME",
     "STAGE",
+    "STAGES",
+    "TRACE_EXPORT_FILE",
+    "TRACE_EXPORT_STDOUT",
+    "TRACE_SAMPLE_RATE",
+    "TRACE_SAMPLE_RESERVOIR",
+    "TRACING_BACKEND",
     "XRAY_TRACE_ID",
     "read",
     "read_bool",
     "read_float",
     "resolve",
+    "stage",
 ]
 
-STAGE = "STAGE"
-SERVICE_NAME = "SERVICE_NAME"
-LOG_LEVEL = "LOG_LEVEL"
-LOG_SAMPLE_RATE = "LOG_SAMPLE_RATE"
-LOG_DEBUG_BUFFER = "LOG_DEBUG_BUFFER"
-AWS_LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-XRAY_TRACE_ID = "_X_AMZN_TRACE_ID"
+# -- ours ------------------------------------------------------------------------------------
+STAGE: Final = "STAGE"
+SERVICE_NAME: Final = "SERVICE_NAME"
+LOG_LEVEL: Final = "LOG_LEVEL"
+LOG_LEVEL_AWS_SDK: Final = "LOG_LEVEL_AWS_SDK"
+"""Level of boto3/botocore/urllib3/s3transfer/httpcore/httpx loggers; DEBUG only on request."""
+LOG_SAMPLE_RATE: Final = "LOG_SAMPLE_RATE"
+LOG_DEBUG_BUFFER: Final = "LOG_DEBUG_BUFFER"
+METRICS_BACKEND: Final = "METRICS_BACKEND"
+TRACING_BACKEND: Final = "TRACING_BACKEND"
+TRACE_EXPORT_FILE: Final = "TRACE_EXPORT_FILE"
+TRACE_EXPORT_STDOUT: Final = "TRACE_EXPORT_STDOUT"
+TRACE_SAMPLE_RATE: Final = "TRACE_SAMPLE_RATE"
+TRACE_SAMPLE_RESERVOIR: Final = "TRACE_SAMPLE_RESERVOIR"
+
+# -- set by Lambda ---------------------------------------------------------------------------
+AWS_LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
+AWS_LAMBDA_INITIALIZATION_TYPE: Final = "AWS_LAMBDA_INITIALIZATION_TYPE"
+AWS_XRAY_DAEMON_ADDRESS: Final = "AWS_XRAY_DAEMON_ADDRESS"
+XRAY_TRACE_ID: Final = "_X_AMZN_TRACE_ID"
+
+# -- OpenTelemetry's own (they choose the OTel back end when present) ------------------------
+OTEL_SDK_DISABLED: Final = "OTEL_SDK_DISABLED"
+OTEL_SERVICE_NAME: Final = "OTEL_SERVICE_NAME"
+OTEL_EXPORTER_SIGNALS: Final = (
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+)
+
+STAGES: Final = frozenset({"dev", "stage", "prod"})
+"""The deployment stages; function names end in one (`rez-agent-web-api-dev`)."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -66,3 +107,19 @@ def read_float(name: str) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+def stage() -> str | None:
+    """`STAGE`, else the stage suffix of the function name (`rez-agent-web-api-dev` -> `dev`).
+
+    Lambda always sets the function name, and ours end in their stage, so a function deployed
+    without `STAGE` still says where it runs. None when neither tells.
+    """
+    explicit = read(STAGE)
+    if explicit is not None:
+        return explicit
+    function_name = read(AWS_LAMBDA_FUNCTION_NAME)
+    if function_name is None:
+        return None
+    _, dash, suffix = function_name.rpartition("-")
+    return suffix if dash and suffix in STAGES else None

@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from rez_telemetry import lambda_handler
+from rez_telemetry.handler import reset_cold_start as reset_handler_cold_start
 from rez_telemetry.metrics import (
     COLD_START,
     MESSAGES_CREATED,
@@ -92,21 +93,55 @@ def test_cold_start_metric_once_and_in_the_same_flush() -> None:
     assert any(MESSAGES_PROCESSED in d for d in second)
 
 
-def test_provisioned_concurrency_is_not_a_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN a provisioned-concurrency environment (module state re-read as at import)
-    import importlib
+def _cold_starts(out: io.StringIO, logs: Any) -> list[tuple[bool, bool]]:
+    """Per invocation: (the log line's `cold_start`, whether a ColdStart metric left)."""
+    flushed = out.getvalue().split("\n")
+    out.truncate(0)
+    out.seek(0)
+    logged = logs.find("Invocation completed")["cold_start"]
+    logs.raw.clear()
+    return [(logged, any(COLD_START in line for line in flushed))]
 
-    from rez_telemetry.metrics import cold_start
 
+def test_the_log_field_and_the_metric_share_one_cold_start_flag(logs: Any) -> None:
+    # GIVEN EMF metrics and a handler
+    out = io.StringIO()
+    metrics.configure(backend="emf", stage="dev", write=out.write)
+
+    @lambda_handler(service="scheduler")
+    def handler(event: Any, context: Any) -> None:
+        return None
+
+    # WHEN invoked, invoked again, then the environment is made cold again (the handler's
+    # reset, as tests do) and invoked once more
+    seen: list[tuple[bool, bool]] = []
+    handler({}, Context())
+    seen += _cold_starts(out, logs)
+    handler({}, Context())
+    seen += _cold_starts(out, logs)
+    reset_handler_cold_start()
+    handler({}, Context())
+    seen += _cold_starts(out, logs)
+    # THEN the log field and the metric agree every time
+    assert seen == [(True, True), (False, False), (True, True)]
+
+
+def test_provisioned_concurrency_is_never_a_cold_start(
+    logs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN provisioned concurrency, announced after rez_telemetry was imported
+    out = io.StringIO()
+    metrics.configure(backend="emf", stage="dev", write=out.write)
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
-    importlib.reload(cold_start)
-    try:
-        # WHEN the first invocation asks
-        # THEN it is not a cold start
-        assert cold_start.take_cold_start() is False
-    finally:
-        monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE")
-        importlib.reload(cold_start)
+
+    @lambda_handler(service="scheduler")
+    def handler(event: Any, context: Any) -> None:
+        return None
+
+    # WHEN the environment's first invocation runs
+    handler({}, Context())
+    # THEN neither the log line nor the metrics call it a cold start
+    assert _cold_starts(out, logs) == [(False, False)]
 
 
 @mock_aws

@@ -86,6 +86,27 @@ def test_span_export_shape(spans_file: Path) -> None:
     assert outer["links"] == []
 
 
+def test_spans_carry_the_correlation_current_when_they_started(spans_file: Path) -> None:
+    # GIVEN one span started per record, each in its record's scope, the first ended after the
+    # scope moved on, and one span annotating its own correlation id
+    first = tracer.start_span("record 1", activate=False)
+    with correlation.correlation_scope(correlation_id="corr-a", message_id="msg-a"):
+        second = tracer.start_span("record 2", activate=False)
+    with correlation.correlation_scope(correlation_id="corr-b"):
+        first.end()
+        with tracer.span("explicit", correlation_id="corr-explicit"):
+            pass
+    second.end()
+    # WHEN exported
+    spans = {span["name"]: span for span in spans_of(spans_file)}
+    # THEN each has the correlation of its start (none outside any scope), an explicit one wins
+    assert "correlation_id" not in spans["record 1"]["attributes"]
+    assert spans["record 1"]["correlation_id"] is None
+    assert spans["record 2"]["attributes"] == {"correlation_id": "corr-a", "message_id": "msg-a"}
+    assert spans["record 2"]["correlation_id"] == "corr-a"
+    assert spans["explicit"]["correlation_id"] == "corr-explicit"
+
+
 def test_stdout_lines_carry_a_top_level_span_field(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

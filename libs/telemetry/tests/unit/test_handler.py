@@ -6,6 +6,7 @@ import inspect
 
 import pytest
 
+import rez_telemetry
 from rez_telemetry import correlation, lambda_handler, logger
 from rez_telemetry.correlation import get_correlation_id
 from rez_telemetry.handler import reset_cold_start
@@ -173,3 +174,57 @@ def test_the_handler_configures_logging_on_first_call_not_at_import(monkeypatch,
     handler({}, None)
     assert STATE.ready
     assert '"service":"notifier"' in capsys.readouterr().out
+
+
+def test_an_error_marked_handled_is_re_raised_without_an_error_line(logs, lambda_context):
+    # GIVEN a handler that logs its own decision, then raises an expected error
+    @lambda_handler(service="authorizer")
+    def handler(event, context):
+        logger.warning("Authorizer decision", decision="unauthorized")
+        raise rez_telemetry.handled(Exception("Unauthorized"))
+
+    # WHEN invoked
+    with pytest.raises(Exception, match=r"^Unauthorized$") as caught:
+        handler({}, lambda_context)
+    # THEN the very exception propagates, marked, and the decision is the only line above DEBUG
+    assert rez_telemetry.is_handled(caught.value)
+    assert [
+        (line["level"], line["message"]) for line in logs.lines if line["level"] != "DEBUG"
+    ] == [("WARNING", "Authorizer decision")]
+
+
+def test_handled_returns_its_argument_and_marks_only_it():
+    # GIVEN two errors of the same type
+    error, other = ValueError("expected"), ValueError("a fault")
+    # WHEN one is marked THEN it comes back as is, and only it is handled
+    assert rez_telemetry.handled(error) is error
+    assert rez_telemetry.is_handled(error)
+    assert not rez_telemetry.is_handled(other)
+
+
+def test_decorating_registers_the_metrics_and_tracing_hooks(logs, lambda_context, tmp_path):
+    # GIVEN no lifecycle hook registered (a service that never touched metrics nor tracer)
+    from rez_telemetry import _lifecycle
+    from rez_telemetry.metrics import MetricsLifecycleHook, metrics
+    from rez_telemetry.tracing import TracingLifecycleHook, tracer
+    from rez_telemetry.tracing.tree import load_spans
+
+    _lifecycle.clear()
+    emitted: list[str] = []
+    metrics.configure(backend="emf", stage="dev", write=emitted.append)
+    spans = tmp_path / "spans.jsonl"
+    tracer.configure(backend="otel", export_file=str(spans), export_stdout=False)
+
+    # WHEN a handler is decorated and invoked
+    @lambda_handler(service="scheduler")
+    def handler(event, context):
+        return "ok"
+
+    kinds = {type(hook) for hook in _lifecycle.hooks()}
+    handler({"correlation_id": "corr-hooks"}, lambda_context)
+    # THEN both hooks were registered at decoration, the cold start was counted and flushed,
+    # and the invocation span exported
+    assert {MetricsLifecycleHook, TracingLifecycleHook} <= kinds
+    assert any('"ColdStart"' in text for text in emitted)
+    [span] = load_spans(spans)
+    assert (span["name"], span["correlation_id"]) == (lambda_context.function_name, "corr-hooks")

@@ -18,6 +18,7 @@ from rez_telemetry.logging import (
     logger,
     reset_logging,
 )
+from rez_telemetry.logging.intercept import AWS_SDK_LIBRARIES
 from rez_telemetry.logging.render import format_timestamp
 from rez_telemetry.logging.state import STATE
 
@@ -255,18 +256,52 @@ def test_stdlib_exceptions_are_structured(logs):
     assert logs.lines[0]["exception"]["type"] == "RuntimeError"
 
 
+def _library_lines(logs, *loggers: str) -> list[str]:
+    """Log one line per level from each library logger; the messages that were written."""
+    logs.raw.clear()
+    for name in loggers:
+        library = logging.getLogger(name)
+        for level in ("debug", "info", "warning"):
+            getattr(library, level)(f"{name} {level}")
+    return logs.messages()
+
+
 def test_noisy_libraries_are_quiet_unless_log_level_is_debug(capture_logs, monkeypatch):
     # GIVEN stage dev (DEBUG by default) but no LOG_LEVEL
     logs = capture_logs()
-    logging.getLogger("botocore.endpoint").info("noise")
-    logging.getLogger("botocore.endpoint").warning("worth seeing")
-    assert logs.messages() == ["worth seeing"]
+    # THEN libraries only say what is worth seeing
+    assert _library_lines(logs, "botocore.endpoint", "opentelemetry.sdk") == [
+        "botocore.endpoint warning",
+        "opentelemetry.sdk warning",
+    ]
     # WHEN LOG_LEVEL=DEBUG is asked for explicitly
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     configure_logging()
-    logging.getLogger("botocore.endpoint").debug("now visible")
-    # THEN the library's DEBUG lines come through
-    assert logs.messages()[-1] == "now visible"
+    # THEN tracing SDKs speak at DEBUG, the AWS SDK and HTTP clients only down to INFO
+    assert _library_lines(logs, "botocore.endpoint", "httpx", "opentelemetry.sdk") == [
+        "botocore.endpoint info",
+        "botocore.endpoint warning",
+        "httpx info",
+        "httpx warning",
+        "opentelemetry.sdk debug",
+        "opentelemetry.sdk info",
+        "opentelemetry.sdk warning",
+    ]
+
+
+@pytest.mark.parametrize("library", AWS_SDK_LIBRARIES)
+def test_the_aws_sdk_speaks_at_debug_only_when_asked_for_by_name(
+    capture_logs, monkeypatch, library
+):
+    # GIVEN LOG_LEVEL=DEBUG: the SDK's DEBUG lines dump response bodies, so they stay out
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    logs = capture_logs()
+    assert f"{library}.child debug" not in _library_lines(logs, f"{library}.child")
+    # WHEN LOG_LEVEL_AWS_SDK=DEBUG opts in
+    monkeypatch.setenv("LOG_LEVEL_AWS_SDK", "DEBUG")
+    configure_logging()
+    # THEN they come through
+    assert f"{library}.child debug" in _library_lines(logs, f"{library}.child")
 
 
 def test_the_lambda_runtime_root_handler_is_set_aside(capture_logs):

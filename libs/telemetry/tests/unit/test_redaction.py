@@ -51,6 +51,67 @@ def test_bearer_tokens_and_jwts_in_free_text_are_masked():
     assert redacted == f"got bearer {MASK} then token {MASK} end"
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "SecretString",
+        "secret_string",
+        "password",
+        "private_key",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "id_token",
+    ],
+)
+def test_secret_string_like_keys_are_masked_in_structured_values(key):
+    # GIVEN an AWS answer or a token response logged as a value
+    value = {"Name": "rez-agent/dev/ntfy-token", key: "s3cr3t-value"}
+    # WHEN redacted THEN only the secret is masked
+    assert redact_value("answer", value) == {"Name": "rez-agent/dev/ntfy-token", key: MASK}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # botocore's DEBUG dump of a response body (the bytes' repr of JSON)
+        (
+            """Response body:\nb'{"ARN": "arn:x", "SecretString": "s3cr3t\\n", "Name": "n"}'""",
+            """Response body:\nb'{"ARN": "arn:x", "SecretString": "***", "Name": "n"}'""",
+        ),
+        # a dict's repr (botocore's request params)
+        ("{'SecretString': 's3cr3t', 'Name': 'n'}", "{'SecretString': '***', 'Name': 'n'}"),
+        ("{'X-Amz-Security-Token': b's3cr3t'}", "{'X-Amz-Security-Token': b'***'}"),
+        # JSON escaped inside another JSON string
+        ('{\\"access_token\\":\\"s3cr3t\\",\\"n\\":1}', '{\\"access_token\\":\\"***\\",\\"n\\":1}'),
+        # key: value and key=value
+        ("client_secret: s3cr3t, next", "client_secret: ***, next"),
+        ("refresh_token=s3cr3t&grant_type=x", "refresh_token=***&grant_type=x"),
+        ("Password: s3cr3t", "Password: ***"),
+        ('"id_token": "s3cr3t"', '"id_token": "***"'),
+        ("private_key = s3cr3t", "private_key = ***"),
+        ("secret_string:s3cr3t", "secret_string:***"),
+    ],
+)
+def test_secret_pairs_inside_text_are_masked(text, expected):
+    # GIVEN text holding a secret-named pair WHEN redacted THEN only the value is masked
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Retry delay not applied: next token in 9.2s",
+        "Invalid token: expired",
+        "passwordless: true",
+        "id_token_hint: abc",
+        "secret_id: rez-agent/dev/ntfy-token",
+    ],
+)
+def test_prose_and_other_keys_are_left_alone(text):
+    assert redact_text(text) == text
+
+
 def test_plain_text_is_untouched():
     assert redact_text("Scheduled message created for bearer-less user") == (
         "Scheduled message created for bearer-less user"

@@ -79,3 +79,59 @@ def test_otel_backend_loads_opentelemetry_only() -> None:
         "boto3": False,
         "botocore": False,
     }
+
+
+def test_decorating_and_invoking_a_handler_imports_no_sdk() -> None:
+    # GIVEN a fresh process with metrics and tracing left to their defaults outside Lambda
+    # WHEN a handler is decorated (registering metrics' and tracing's hooks) and invoked
+    loaded = loaded_after(
+        """
+        import sys
+        from rez_telemetry import lambda_handler
+        @lambda_handler(service="scheduler")
+        def handler(event, context):
+            return "ok"
+        assert "rez_telemetry.metrics" in sys.modules and "rez_telemetry.tracing" in sys.modules
+        assert handler({}, None) == "ok"
+        """
+    )
+    # THEN no tracing SDK nor boto3/botocore was imported
+    assert loaded == dict.fromkeys(HEAVY, False)
+
+
+def test_a_handler_that_never_touches_metrics_or_tracer_gets_both(tmp_path) -> None:
+    # GIVEN a service that only imports lambda_handler, in Lambda with EMF and OTel export
+    spans = tmp_path / "spans.jsonl"
+    script = textwrap.dedent(
+        """
+        from types import SimpleNamespace
+        from rez_telemetry import lambda_handler
+        @lambda_handler(service="scheduler")
+        def handler(event, context):
+            return "ok"
+        context = SimpleNamespace(function_name="rez-agent-scheduler-dev", aws_request_id="r-1")
+        handler({"correlation_id": "corr-cold"}, context)
+        """
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TRACING_", "TRACE_", "OTEL_", "METRICS_", "LOG_", "STAGE"))
+    }
+    clean.update(
+        AWS_LAMBDA_FUNCTION_NAME="rez-agent-scheduler-dev",
+        TRACING_BACKEND="otel",
+        TRACE_EXPORT_FILE=str(spans),
+        TRACE_EXPORT_STDOUT="0",
+    )
+    # WHEN its first invocation runs
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=clean
+    ).stdout
+    # THEN its ColdStart metric left as EMF (Stage read from the function name) ...
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    [cold] = [d for d in documents if "ColdStart" in d]
+    assert (cold["function_name"], cold["Stage"]) == ("rez-agent-scheduler-dev", "dev")
+    # ... and its invocation span was exported
+    [span] = [json.loads(line) for line in spans.read_text().splitlines()]
+    assert (span["name"], span["correlation_id"]) == ("rez-agent-scheduler-dev", "corr-cold")

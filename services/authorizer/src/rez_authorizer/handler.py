@@ -13,10 +13,7 @@ from rez_authorizer import bootstrap
 from rez_authorizer.config import ConfigurationError
 from rez_authorizer.service import UnauthorizedError, authorize, reject
 from rez_authorizer.tokens import RejectionReason
-from rez_telemetry import lambda_handler
-
-#: rez_telemetry's marker for "this exception was logged already" (handler/decorator.py).
-_ALREADY_LOGGED = "__rez_telemetry_logged__"
+from rez_telemetry import handled, lambda_handler
 
 
 @lambda_handler(service="authorizer")
@@ -31,8 +28,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             reject(RejectionReason.INTERNAL_ERROR, f"bootstrap: {type(error).__name__}")
         return authorize(event, deps.verifier, write_scope=deps.config.write_scope)
     except UnauthorizedError:
-        answer = Exception("Unauthorized")
-        # The decision is already logged (WARNING, with its reason); without this mark the
-        # decorator would log every refused token again as an ERROR "Invocation failed".
-        setattr(answer, _ALREADY_LOGGED, True)
-        raise answer from None
+        # The decision is already logged (WARNING, with its reason): `handled` keeps the
+        # decorator from logging every refused token again as an ERROR "Invocation failed".
+        raise handled(Exception("Unauthorized")) from None

@@ -19,8 +19,8 @@ from rez_authorizer.tokens import (
     bearer_token,
 )
 from rez_telemetry import logger, metrics
+from rez_telemetry.metrics import AUTHORIZER_DECISIONS
 
-DECISION_METRIC: Final = "AuthorizerDecisions"
 DECISION_LOG_EVENT: Final = "Authorizer decision"
 MAX_DETAIL_CHARS: Final = 200
 
@@ -66,7 +66,7 @@ def authorize(
         denied_methods=[] if can_write else list(WRITE_METHODS),
         reason=None if can_write else f"missing scope {write_scope}",
     )
-    metrics.record_count(DECISION_METRIC, 1, {"Decision": str(decision)})
+    metrics.record_count(AUTHORIZER_DECISIONS, 1, {"Decision": str(decision)})
     return build_policy(method_arn, identity, can_write=can_write)
 
 
@@ -79,5 +79,5 @@ def reject(reason: RejectionReason, detail: str) -> NoReturn:
         reason=str(reason),
         detail=detail[:MAX_DETAIL_CHARS],
     )
-    metrics.record_count(DECISION_METRIC, 1, {"Decision": str(Decision.UNAUTHORIZED)})
+    metrics.record_count(AUTHORIZER_DECISIONS, 1, {"Decision": str(Decision.UNAUTHORIZED)})
     raise UnauthorizedError(reason)

@@ -1,34 +1,17 @@
 """The ntfy access token from Secrets Manager, fetched once per cold start and never logged.
 
 The secret is a plain string; empty means "no auth" (a public topic). The token is kept in this
-object only, not in the environment, not in a log line, not in an exception message.
+object only, not in the environment, not in a log line, not in an exception message. botocore's
+DEBUG dump of the response body is rez_telemetry's concern: its loggers stay at INFO unless
+`LOG_LEVEL_AWS_SDK=DEBUG`, and even then `SecretString` is masked.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["NoToken", "SecretsManagerToken"]
-
-
-#: botocore logs whole response bodies at DEBUG (here: the secret) from this logger.
-_RESPONSE_BODY_LOGGER = "botocore.parsers"
-
-
-@contextmanager
-def _response_bodies_unlogged() -> Iterator[None]:
-    """Keep botocore from logging the secret's response body, even with LOG_LEVEL=DEBUG."""
-    body_logger = logging.getLogger(_RESPONSE_BODY_LOGGER)
-    previous = body_logger.level
-    body_logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        body_logger.setLevel(previous)
 
 
 class NoToken:
@@ -58,8 +41,7 @@ class SecretsManagerToken:
         """The token, or None when the secret is empty; Secrets Manager is asked only once."""
         with self._lock:
             if not self._loaded:
-                with _response_bodies_unlogged():
-                    answer = self._client.get_secret_value(SecretId=self._secret_id)
+                answer = self._client.get_secret_value(SecretId=self._secret_id)
                 value = (answer.get("SecretString") or "").strip()
                 self._token = value or None
                 self._loaded = True

@@ -13,6 +13,7 @@ from rez_notifier.errors import (
     RateLimitWaitTooLongError,
 )
 from rez_notifier.handler import handler
+from rez_telemetry.logging import configure_logging
 from rez_telemetry.resilience import CircuitOpenError
 
 
@@ -288,7 +289,8 @@ def test_the_token_is_sent_as_bearer_and_never_logged(
     wire(replace(settings, ntfy_token_secret=token_secret_name), secretsmanager=secrets)
     publish.side_effect = [responses.error(503, "busy"), responses.ok("id-auth")]
     log_lines.clear()  # the test's own CreateSecret call is not the notifier's doing
-    # WHEN notified, with LOG_LEVEL=DEBUG explicitly (botocore and httpx lines captured too)
+    # WHEN notified at DEBUG, the AWS SDK's DEBUG lines (response bodies) opted in too
+    configure_logging(aws_sdk_level="DEBUG")
     handler(invoke_event, lambda_context)
     # THEN every attempt carried the bearer token
     for call in publish.calls:

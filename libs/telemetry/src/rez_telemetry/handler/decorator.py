@@ -6,10 +6,8 @@ The invocation runs in a copy of the current `contextvars` context, so whatever 
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
-import os
 import time
 from collections.abc import Callable
 from typing import Any, overload
@@ -19,6 +17,7 @@ from rez_telemetry.correlation.context import scope_for
 from rez_telemetry.correlation.extraction import batch_correlation_ids, extract
 from rez_telemetry.correlation.types import CorrelationInfo, CorrelationSource
 from rez_telemetry.handler.cold_start import consume_cold_start
+from rez_telemetry.handler.expected import handled, is_handled
 from rez_telemetry.logging import logger
 from rez_telemetry.logging.config import configure_logging, ensure_configured
 from rez_telemetry.logging.invocation import set_invocation_fields, xray_trace_id_from_header
@@ -26,8 +25,6 @@ from rez_telemetry.logging.sampling import begin_invocation
 from rez_telemetry.logging.state import STATE
 
 __all__ = ["lambda_handler"]
-
-_LOGGED_MARK = "__rez_telemetry_logged__"
 
 
 @overload
@@ -52,10 +49,14 @@ def lambda_handler[Handler: Callable[..., Any]](
     Per invocation: sets `function_request_id`, `cold_start`, `xray_trace_id`; reads the
     correlation from the event (`correlation_from`: "auto" detects the event type); logs
     "Invocation started" (DEBUG) and "Invocation completed" with `duration_ms` (INFO), or an
-    unhandled exception once at ERROR before re-raising it; runs the lifecycle hooks.
+    unhandled exception once at ERROR before re-raising it (not one marked `handled()`); runs
+    the lifecycle hooks — metrics' and tracing's are registered here, so a handler that never
+    touches `metrics` or `tracer` still gets its cold-start metric, flush and invocation span.
     """
 
     def decorate(function: Handler) -> Handler:
+        _install_hooks()
+
         @functools.wraps(function)
         def wrapper(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
             _configure_for(service)
@@ -67,6 +68,15 @@ def lambda_handler[Handler: Callable[..., Any]](
     if handler is not None:
         return decorate(handler)
     return decorate
+
+
+def _install_hooks() -> None:
+    """Register metrics' and tracing's lifecycle hooks (idempotent; neither loads its SDK)."""
+    from rez_telemetry.metrics import install as install_metrics
+    from rez_telemetry.tracing import install as install_tracing
+
+    install_metrics()
+    install_tracing()
 
 
 def _configure_for(service: str | None) -> None:
@@ -88,7 +98,7 @@ def _invoke(
     set_invocation_fields(
         function_request_id=getattr(context, "aws_request_id", None),
         cold_start=consume_cold_start(),
-        xray_trace_id=xray_trace_id_from_header(os.environ.get(_env.XRAY_TRACE_ID)),
+        xray_trace_id=xray_trace_id_from_header(_env.read(_env.XRAY_TRACE_ID)),
     )
     begin_invocation()
     sink = STATE.sink
@@ -140,14 +150,16 @@ def _log_started(event: Any, info: CorrelationInfo) -> None:
 
 
 def _log_failure(exc: BaseException, started: float) -> None:
-    """ERROR with the structured exception, once even through nested decorators."""
-    if getattr(exc, _LOGGED_MARK, False):
+    """ERROR with the structured exception, once even through nested decorators.
+
+    Skipped for an exception marked `handled()`: its raiser logged it already.
+    """
+    if is_handled(exc):
         return
     logger.opt(exception=exc).error(
         "Invocation failed", duration_ms=_elapsed_ms(started), error_type=type(exc).__name__
     )
-    with contextlib.suppress(AttributeError, TypeError):  # a type without a __dict__
-        setattr(exc, _LOGGED_MARK, True)
+    handled(exc)
 
 
 def _elapsed_ms(started: float) -> float:

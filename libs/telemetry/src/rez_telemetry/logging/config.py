@@ -32,6 +32,7 @@ __all__ = [
 _LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "SUCCESS": 25, "WARNING": 30, "ERROR": 40}
 _LEVELS["CRITICAL"] = 50
 _ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
+_VERBOSE = frozenset({"TRACE", "DEBUG"})
 _SAMPLED_STAGES = frozenset({"stage", "prod"})
 _PRODUCTION_SAMPLE_RATE = 0.1
 _LOGURU_DEFAULT_HANDLER_ID = 0
@@ -48,11 +49,18 @@ class LoggingSettings:
     sample_rate: float
     buffer_debug: bool
     quiet_libraries: bool
+    aws_sdk_level: str = "WARNING"
+    """Level of the AWS SDK and HTTP client loggers (never DEBUG unless asked for by name)."""
 
     @property
     def level_no(self) -> int:
         """The numeric level (loguru's numbers, which match the stdlib's)."""
         return _LEVELS[self.level]
+
+    @property
+    def aws_sdk_level_no(self) -> int:
+        """`aws_sdk_level` as a number."""
+        return _LEVELS[self.aws_sdk_level]
 
 
 def _level_name(value: str | None) -> str | None:
@@ -70,22 +78,31 @@ def resolve_settings(
     level: str | None = None,
     sample_rate: float | None = None,
     buffer_debug: bool | None = None,
+    aws_sdk_level: str | None = None,
 ) -> LoggingSettings:
-    """Arguments first, then the environment, then defaults (DEBUG in dev, else INFO)."""
-    resolved_stage = _env.resolve(stage, _env.read(_env.STAGE), "unknown")
+    """Arguments first, then the environment, then defaults (DEBUG in dev, else INFO).
+
+    The AWS SDK's loggers stay at WARNING, or INFO when DEBUG was asked for: their DEBUG lines
+    hold whole response bodies (a Secrets Manager `SecretString`), so DEBUG there takes its own
+    `aws_sdk_level` / `LOG_LEVEL_AWS_SDK`.
+    """
+    resolved_stage = _env.resolve(stage, _env.stage(), "unknown")
     service_from_env = _env.read(_env.SERVICE_NAME) or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
     requested_level = _level_name(level) or _level_name(_env.read(_env.LOG_LEVEL))
     default_level = "DEBUG" if resolved_stage == "dev" else "INFO"
     default_rate = _PRODUCTION_SAMPLE_RATE if resolved_stage in _SAMPLED_STAGES else 1.0
     rate = _env.resolve(sample_rate, _env.read_float(_env.LOG_SAMPLE_RATE), default_rate)
+    # libraries speak at DEBUG only when someone asked for DEBUG explicitly
+    quiet_libraries = requested_level not in _VERBOSE
+    sdk_level = _level_name(aws_sdk_level) or _level_name(_env.read(_env.LOG_LEVEL_AWS_SDK))
     return LoggingSettings(
         service=_env.resolve(service, service_from_env, "unknown"),
         stage=resolved_stage,
         level=requested_level or default_level,
         sample_rate=min(1.0, max(0.0, rate)),
         buffer_debug=_env.resolve(buffer_debug, _env.read_bool(_env.LOG_DEBUG_BUFFER), False),
-        # libraries speak at DEBUG only when someone asked for DEBUG explicitly
-        quiet_libraries=requested_level != "DEBUG",
+        quiet_libraries=quiet_libraries,
+        aws_sdk_level=sdk_level or ("WARNING" if quiet_libraries else "INFO"),
     )
 
 
@@ -123,11 +140,14 @@ def configure_logging(
     sample_rate: float | None = None,
     buffer_debug: bool | None = None,
     intercept_stdlib: bool | None = None,
+    aws_sdk_level: str | None = None,
 ) -> LoggingSettings:
     """Set up (or update) JSON logging; returns the effective settings.
 
     `sink`: None for stdout, a text stream, or a callable receiving each line (no newline).
     `intercept_stdlib` (default True) routes the standard `logging` module through the sink.
+    `aws_sdk_level`: level of boto3/botocore/urllib3/s3transfer/httpcore/httpx (see
+    `resolve_settings`).
     """
     given = {
         "service": service,
@@ -137,6 +157,7 @@ def configure_logging(
         "sample_rate": sample_rate,
         "buffer_debug": buffer_debug,
         "intercept_stdlib": intercept_stdlib,
+        "aws_sdk_level": aws_sdk_level,
     }
     with _configure_lock:
         STATE.explicit.update({k: v for k, v in given.items() if v is not None})
@@ -155,7 +176,7 @@ def configure_logging(
         configure_sampling(settings.sample_rate)
         if intercept:
             STATE.intercept = install_intercept(
-                json_sink.accepted_level_no, settings.quiet_libraries
+                json_sink.accepted_level_no, settings.quiet_libraries, settings.aws_sdk_level_no
             )
         elif STATE.intercept is not None:
             uninstall_intercept()

@@ -10,18 +10,20 @@ import logging
 
 from rez_telemetry.logging.rez_logger import dispatch
 
-__all__ = ["NOISY_LIBRARIES", "InterceptHandler", "install_intercept", "uninstall_intercept"]
+__all__ = [
+    "AWS_SDK_LIBRARIES",
+    "NOISY_LIBRARIES",
+    "TRACING_LIBRARIES",
+    "InterceptHandler",
+    "install_intercept",
+    "uninstall_intercept",
+]
 
-NOISY_LIBRARIES = (
-    "boto3",
-    "botocore",
-    "s3transfer",
-    "urllib3",
-    "httpx",
-    "httpcore",
-    "aws_xray_sdk",
-    "opentelemetry",
-)
+AWS_SDK_LIBRARIES = ("boto3", "botocore", "s3transfer", "urllib3", "httpx", "httpcore")
+"""Their DEBUG lines dump whole requests and responses (a secret's value, signed headers), so
+they get their own level (`LOG_LEVEL_AWS_SDK`), never DEBUG because `LOG_LEVEL` is."""
+TRACING_LIBRARIES = ("aws_xray_sdk", "opentelemetry")
+NOISY_LIBRARIES = AWS_SDK_LIBRARIES + TRACING_LIBRARIES
 _LOGURU_LEVELS = ((50, "CRITICAL"), (40, "ERROR"), (30, "WARNING"), (20, "INFO"), (10, "DEBUG"))
 
 
@@ -67,12 +69,15 @@ def _writes_to_the_console(handler: logging.Handler) -> bool:
 _quietened: list[str] = []
 
 
-def install_intercept(level_no: int, quiet_libraries: bool) -> InterceptHandler:
+def install_intercept(
+    level_no: int, quiet_libraries: bool, aws_sdk_level_no: int = logging.WARNING
+) -> InterceptHandler:
     """Make an InterceptHandler the root logger's only handler (idempotent).
 
     Handlers that would write the same records a second time (the Lambda runtime's, a
     `basicConfig` stream handler) are set aside, restored by `uninstall_intercept`; others (test
-    capture handlers) stay. Noisy libraries log at WARNING and above when `quiet_libraries`.
+    capture handlers) stay. The AWS SDK and HTTP clients log from `aws_sdk_level_no` up; the
+    tracing SDKs at WARNING and above when `quiet_libraries`.
     """
     root = logging.getLogger()
     handler: InterceptHandler | None = None
@@ -88,8 +93,10 @@ def install_intercept(level_no: int, quiet_libraries: bool) -> InterceptHandler:
         handler = InterceptHandler()
         root.addHandler(handler)
     root.setLevel(level_no)
+    tracing_level = logging.WARNING if quiet_libraries else logging.NOTSET
     for name in NOISY_LIBRARIES:
-        logging.getLogger(name).setLevel(logging.WARNING if quiet_libraries else logging.NOTSET)
+        level = aws_sdk_level_no if name in AWS_SDK_LIBRARIES else tracing_level
+        logging.getLogger(name).setLevel(level)
         if name not in _quietened:
             _quietened.append(name)
     return handler

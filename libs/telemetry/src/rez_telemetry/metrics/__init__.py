@@ -8,12 +8,13 @@ Back ends (`METRICS_BACKEND`): `emf` (JSON lines on stdout, default in Lambda), 
 from __future__ import annotations
 
 from rez_telemetry import _lifecycle
-from rez_telemetry.metrics.cold_start import reset_cold_start
+from rez_telemetry.handler.cold_start import reset_cold_start
 from rez_telemetry.metrics.config import Backend
 from rez_telemetry.metrics.lifecycle import MetricsLifecycleHook
 from rez_telemetry.metrics.names import (
     API_REQUEST_COUNT,
     API_RESPONSE_TIME,
+    AUTHORIZER_DECISIONS,
     CIRCUIT_BREAKER_STATE,
     COLD_START,
     DLQ_MESSAGE_COUNT,
@@ -30,6 +31,7 @@ from rez_telemetry.metrics.recorder import MetricsRecorder
 __all__ = [
     "API_REQUEST_COUNT",
     "API_RESPONSE_TIME",
+    "AUTHORIZER_DECISIONS",
     "CIRCUIT_BREAKER_STATE",
     "COLD_START",
     "DLQ_MESSAGE_COUNT",

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Final, Literal, cast
+
+from rez_telemetry import _env
 
 Backend = Literal["emf", "api", "off"]
 BACKENDS: Final[tuple[Backend, ...]] = ("emf", "api", "off")
-
-METRICS_BACKEND_ENV: Final = "METRICS_BACKEND"
-STAGE_ENV: Final = "STAGE"
-LAMBDA_FUNCTION_NAME_ENV: Final = "AWS_LAMBDA_FUNCTION_NAME"
-LAMBDA_INITIALIZATION_TYPE_ENV: Final = "AWS_LAMBDA_INITIALIZATION_TYPE"
 DEFAULT_STAGE: Final = "dev"
 
 
@@ -20,19 +16,19 @@ def resolve_backend(explicit: str | None = None) -> Backend:
 
     Outside Lambda nothing collects stdout as metrics, so EMF lines would only be noise.
     """
-    choice = (explicit or os.environ.get(METRICS_BACKEND_ENV, "")).strip().lower()
+    choice = (explicit or _env.read(_env.METRICS_BACKEND) or "").strip().lower()
     if not choice:
-        return "emf" if os.environ.get(LAMBDA_FUNCTION_NAME_ENV) else "off"
+        return "emf" if _env.read(_env.AWS_LAMBDA_FUNCTION_NAME) else "off"
     if choice not in BACKENDS:
-        raise ValueError(f"{METRICS_BACKEND_ENV} must be one of {BACKENDS}, got {choice!r}")
+        raise ValueError(f"{_env.METRICS_BACKEND} must be one of {BACKENDS}, got {choice!r}")
     return cast("Backend", choice)
 
 
 def resolve_stage(explicit: str | None = None) -> str:
-    """The `Stage` dimension: explicit, else STAGE, else `dev`."""
-    return explicit or os.environ.get(STAGE_ENV) or DEFAULT_STAGE
+    """The `Stage` dimension: explicit, else STAGE (or the function name's suffix), else `dev`."""
+    return explicit or _env.stage() or DEFAULT_STAGE
 
 
 def resolve_function_name(explicit: str | None = None) -> str:
     """Function name for the cold-start metric: explicit (the Lambda context's), else the env."""
-    return explicit or os.environ.get(LAMBDA_FUNCTION_NAME_ENV) or "unknown"
+    return explicit or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME) or "unknown"

@@ -1,10 +1,14 @@
-"""Joins the recorder to `@lambda_handler`: cold-start metric at start, flush at the end."""
+"""Joins the recorder to `@lambda_handler`: cold-start metric at start, flush at the end.
+
+The cold start is the handler's own flag (read, not consumed), so the `ColdStart` metric and the
+`cold_start` log field always agree.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rez_telemetry.metrics.cold_start import take_cold_start
+from rez_telemetry.handler.cold_start import is_cold_start
 
 if TYPE_CHECKING:
     from rez_telemetry.metrics.recorder import MetricsRecorder
@@ -18,7 +22,7 @@ class MetricsLifecycleHook:
 
     def on_invocation_start(self, event: Any, context: Any, info: Any) -> None:
         """Record `ColdStart` on the environment's first invocation."""
-        if take_cold_start():
+        if is_cold_start():
             self.recorder.record_cold_start(getattr(context, "function_name", None))
 
     def on_invocation_end(self, error: BaseException | None) -> None:

@@ -19,6 +19,7 @@ CIRCUIT_BREAKER_STATE: Final = "CircuitBreakerState"  # 0 closed/.5 half-open/1 
 DLQ_MESSAGE_COUNT: Final = "DLQMessageCount"  # Count
 API_REQUEST_COUNT: Final = "APIRequestCount"  # Count; Endpoint, StatusCode
 API_RESPONSE_TIME: Final = "APIResponseTime"  # Milliseconds; Endpoint
+AUTHORIZER_DECISIONS: Final = "AuthorizerDecisions"  # Count; Decision (allowed/denied/unauth.)
 COLD_START: Final = "ColdStart"  # Count; function_name (as Powertools does)
 
 STAGE_DIMENSION: Final = "Stage"

@@ -10,41 +10,31 @@ from rez_telemetry import _env
 BackendName = Literal["xray", "otel", "off"]
 BACKENDS: Final[tuple[BackendName, ...]] = ("xray", "otel", "off")
 
-TRACING_BACKEND_ENV: Final = "TRACING_BACKEND"
-TRACE_EXPORT_FILE_ENV: Final = "TRACE_EXPORT_FILE"
-TRACE_EXPORT_STDOUT_ENV: Final = "TRACE_EXPORT_STDOUT"
-XRAY_DAEMON_ADDRESS_ENV: Final = "AWS_XRAY_DAEMON_ADDRESS"
-OTEL_ENV_SIGNALS: Final = (
-    "OTEL_TRACES_EXPORTER",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-)
-
 
 def xray_available() -> bool:
     """In Lambda with active tracing (trace id and daemon address set) and the SDK installed."""
     return (
         _env.read(_env.AWS_LAMBDA_FUNCTION_NAME) is not None
         and _env.read(_env.XRAY_TRACE_ID) is not None
-        and _env.read(XRAY_DAEMON_ADDRESS_ENV) is not None
+        and _env.read(_env.AWS_XRAY_DAEMON_ADDRESS) is not None
         and importlib.util.find_spec("aws_xray_sdk") is not None
     )
 
 
 def otel_requested() -> bool:
     """A span export file, stdout export, or standard OTel exporter settings are present."""
-    if (_env.read_bool("OTEL_SDK_DISABLED") or False) is True:
+    if _env.read_bool(_env.OTEL_SDK_DISABLED) is True:
         return False
-    names = (TRACE_EXPORT_FILE_ENV, TRACE_EXPORT_STDOUT_ENV, *OTEL_ENV_SIGNALS)
+    names = (_env.TRACE_EXPORT_FILE, _env.TRACE_EXPORT_STDOUT, *_env.OTEL_EXPORTER_SIGNALS)
     return any(_env.read(name) is not None for name in names)
 
 
 def resolve_backend(explicit: str | None = None) -> BackendName:
     """`explicit`, else TRACING_BACKEND, else xray (Lambda + active tracing), otel, or off."""
-    choice = (explicit or _env.read(TRACING_BACKEND_ENV) or "").lower()
+    choice = (explicit or _env.read(_env.TRACING_BACKEND) or "").lower()
     if choice:
         if choice not in BACKENDS:
-            raise ValueError(f"{TRACING_BACKEND_ENV} must be one of {BACKENDS}, got {choice!r}")
+            raise ValueError(f"{_env.TRACING_BACKEND} must be one of {BACKENDS}, got {choice!r}")
         return cast("BackendName", choice)
     if xray_available():
         return "xray"
@@ -55,12 +45,12 @@ def resolve_backend(explicit: str | None = None) -> BackendName:
 
 def export_file() -> str | None:
     """Where the OTel back end appends finished spans as JSON lines."""
-    return _env.read(TRACE_EXPORT_FILE_ENV)
+    return _env.read(_env.TRACE_EXPORT_FILE)
 
 
 def export_stdout() -> bool | None:
     """Whether finished spans are also printed on stdout (`{"span": {...}}` lines)."""
-    return _env.read_bool(TRACE_EXPORT_STDOUT_ENV)
+    return _env.read_bool(_env.TRACE_EXPORT_STDOUT)
 
 
 def service_name(explicit: str | None = None) -> str:
@@ -69,7 +59,7 @@ def service_name(explicit: str | None = None) -> str:
         explicit
         or _env.read(_env.SERVICE_NAME)
         or _logging_service()
-        or _env.read("OTEL_SERVICE_NAME")
+        or _env.read(_env.OTEL_SERVICE_NAME)
         or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
         or "unknown"
     )

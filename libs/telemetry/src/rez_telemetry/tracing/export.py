@@ -11,9 +11,10 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from rez_telemetry.tracing.annotations import annotations_of
 from rez_telemetry.tracing.base import METADATA_PREFIX
 from rez_telemetry.tracing.header import span_id_to_hex, trace_id_to_xray
 
@@ -21,21 +22,60 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan
 
 
-def span_to_dict(span: ReadableSpan) -> dict[str, Any]:
-    """The exported shape of one span (ids in X-Ray format, times in epoch seconds)."""
-    context = span.get_span_context()
+_NO_FIELDS: Mapping[str, Any] = {}
+_names: dict[object, str] = {}
+_last_trace: list[tuple[int, str]] = [(0, "")]
+_services: list[tuple[object, Any]] = [(None, None)]
+
+
+def _name_of(member: Any) -> str:
+    """`SpanKind.CLIENT` -> `client`, `StatusCode.ERROR` -> `error` (cached per member)."""
+    name = _names.get(member)
+    if name is None:
+        name = _names[member] = member.name.lower()
+    return name
+
+
+def _xray_trace_id(trace_id: int) -> str:
+    """`trace_id_to_xray`, remembering the last one (an invocation's spans share it)."""
+    last_id, text = _last_trace[0]
+    if trace_id != last_id:
+        text = trace_id_to_xray(trace_id)
+        _last_trace[0] = (trace_id, text)
+    return text
+
+
+def _service_of(span: ReadableSpan) -> Any:
+    """`service.name` of the span's resource (one resource per provider: looked up once)."""
+    resource = span.resource
+    seen, service = _services[0]
+    if resource is not seen:
+        service = resource.attributes.get("service.name")
+        _services[0] = (resource, service)
+    return service
+
+
+def span_to_dict(span: ReadableSpan, correlation: Mapping[str, Any] = _NO_FIELDS) -> dict[str, Any]:
+    """The exported shape of one span (ids in X-Ray format, times in epoch seconds).
+
+    `correlation`: the correlation mapping current when the span started; its `correlation_id`
+    and `message_id` become attributes unless the span set its own.
+    """
+    context = span.context
     parent = span.parent
-    attributes: dict[str, Any] = {}
+    attributes: dict[str, Any] = dict(annotations_of(correlation)) if correlation else {}
     metadata: dict[str, Any] = {}
-    for key, value in (span.attributes or {}).items():
+    for key, value in (span.attributes or _NO_FIELDS).items():
         if key.startswith(METADATA_PREFIX):
             metadata[key[len(METADATA_PREFIX) :]] = _decoded(value)
         else:
             attributes[key] = list(value) if isinstance(value, tuple) else value
     start = (span.start_time or 0) / 1e9
     end = (span.end_time or span.start_time or 0) / 1e9
+    links = span.links
+    status = span.status
     document: dict[str, Any] = {
-        "trace_id": trace_id_to_xray(context.trace_id) if context else None,
+        "trace_id": _xray_trace_id(context.trace_id) if context else None,
         "span_id": span_id_to_hex(context.span_id) if context else None,
         "parent_id": span_id_to_hex(parent.span_id) if parent else None,
         "links": [
@@ -43,28 +83,31 @@ def span_to_dict(span: ReadableSpan) -> dict[str, Any]:
                 "trace_id": trace_id_to_xray(link.context.trace_id),
                 "span_id": span_id_to_hex(link.context.span_id),
             }
-            for link in span.links
-        ],
+            for link in links
+        ]
+        if links
+        else [],
         "name": span.name,
-        "kind": span.kind.name.lower(),
+        "kind": _name_of(span.kind),
         "start": start,
         "end": end,
         "duration_ms": round((end - start) * 1000.0, 3),
-        "status": span.status.status_code.name.lower(),
+        "status": _name_of(status.status_code),
         "attributes": attributes,
         "metadata": metadata,
-        "service": span.resource.attributes.get("service.name"),
+        "service": _service_of(span),
         "correlation_id": attributes.get("correlation_id"),
     }
-    if span.status.description:
-        document["status_message"] = span.status.description
-    errors = [event for event in span.events if event.name == "exception"]
-    if errors:
-        error_attributes = errors[-1].attributes or {}
-        document["error"] = {
-            "type": error_attributes.get("exception.type"),
-            "message": error_attributes.get("exception.message"),
-        }
+    if status.description:
+        document["status_message"] = status.description
+    if document["status"] == "error":  # `record_error` sets both: only then read the events
+        errors = [event for event in span.events if event.name == "exception"]
+        if errors:
+            error_attributes = errors[-1].attributes or {}
+            document["error"] = {
+                "type": error_attributes.get("exception.type"),
+                "message": error_attributes.get("exception.message"),
+            }
     return document
 
 
@@ -77,8 +120,12 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+_encoder = json.JSONEncoder(separators=(",", ":"), default=str)
+"""One encoder for every line (`json.dumps` with options builds a new one per call)."""
+
+
 def _compact(document: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), default=str)
+    return _encoder.encode(document)
 
 
 class JsonLinesExporter:

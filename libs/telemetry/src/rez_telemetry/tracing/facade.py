@@ -30,16 +30,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
-CORRELATION_ANNOTATIONS = ("correlation_id", "message_id")
-
-
-def _correlation_annotations() -> dict[str, AnnotationValue]:
-    try:
-        from rez_telemetry.correlation import current_fields
-    except ImportError:  # pragma: no cover - correlation ships with this package
-        return {}
-    fields = current_fields()
-    return {key: fields[key] for key in CORRELATION_ANNOTATIONS if isinstance(fields.get(key), str)}
 
 
 class SpanScope:
@@ -65,7 +55,10 @@ class SpanScope:
         self._handle: SpanHandle = NOOP_SPAN
 
     def __enter__(self) -> SpanHandle:
-        self._handle = self._tracer.start_span(
+        backend = self._tracer._get_backend()
+        if backend.name == "off":
+            return NOOP_SPAN
+        self._handle = backend.start_span(
             self._name or "span",
             kind=self._kind,
             parent=self._parent,
@@ -240,19 +233,20 @@ class Tracer:
         annotations: Mapping[str, AnnotationValue] | None = None,
         activate: bool = True,
     ) -> SpanHandle:
-        """Start a span by hand (`span.end()` to finish it); prefer `span()`."""
+        """Start a span by hand (`span.end()` to finish it); prefer `span()`.
+
+        The back end adds the current `correlation_id` / `message_id` (the OTel one when the span
+        is exported, not here: the hot path only notes which correlation was current).
+        """
         backend = self._get_backend()
         if backend.name == "off":
             return NOOP_SPAN
-        merged = _correlation_annotations()
-        if annotations:
-            merged.update(annotations)
         return backend.start_span(
             name,
             kind=kind,
             parent=parent,
-            links=tuple(links),
-            annotations=merged,
+            links=links if isinstance(links, tuple) else tuple(links),
+            annotations=annotations,
             activate=activate,
         )
 

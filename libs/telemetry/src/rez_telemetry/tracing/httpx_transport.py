@@ -35,12 +35,17 @@ def _before(tracer: Tracer, request: httpx.Request) -> SpanHandle | None:
     return span
 
 
-def _after(span: SpanHandle, response: httpx.Response) -> None:
+def _after(span: SpanHandle, request: httpx.Request, response: httpx.Response) -> None:
+    """Status on the span; 4xx/5xx mark it failed.
+
+    Uses the request the transport was given: `response.request` is only set by the client
+    after the outermost transport returns, and reading it here raises `RuntimeError`.
+    """
     span.set_annotation("http.status_code", response.status_code)
     if response.status_code >= 400:
         span.record_error(
             httpx.HTTPStatusError(
-                f"HTTP {response.status_code}", request=response.request, response=response
+                f"HTTP {response.status_code}", request=request, response=response
             )
         )
 
@@ -62,7 +67,7 @@ class TracingTransport(httpx.BaseTransport):
             span.record_error(exc)
             span.end()
             raise
-        _after(span, response)
+        _after(span, request, response)
         span.end()
         return response
 
@@ -87,7 +92,7 @@ class AsyncTracingTransport(httpx.AsyncBaseTransport):
             span.record_error(exc)
             span.end()
             raise
-        _after(span, response)
+        _after(span, request, response)
         span.end()
         return response
 

@@ -3,12 +3,14 @@
 Imported only when the OTel back end is chosen, so services tracing nothing never load the SDK.
 Spans are buffered in memory and exported at `flush()` — the lifecycle hook calls it at the end
 of each invocation, before Lambda freezes the environment — or when the buffer fills.
+
+Kept off the hot path: a span only notes which correlation mapping was current when it started
+(a reference, no copy); `correlation_id` / `message_id` join its attributes when it is exported.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,10 +19,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, Status, StatusCode, TraceFlags
 
+from rez_telemetry.correlation.context import CORRELATION_FIELDS
 from rez_telemetry.tracing.base import (
     METADATA_PREFIX,
     AnnotationValue,
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 
     from rez_telemetry.tracing.sampling import ReservoirSampler
 
+_NO_CORRELATION: Mapping[str, Any] = {}
 _KINDS: dict[str, trace.SpanKind] = {
     "internal": trace.SpanKind.INTERNAL,
     "server": trace.SpanKind.SERVER,
@@ -52,6 +56,8 @@ _KINDS: dict[str, trace.SpanKind] = {
     "consumer": trace.SpanKind.CONSUMER,
 }
 DEFAULT_BUFFER_LIMIT = 512
+_MAX_OPEN_SPANS = 10_000
+"""Correlations noted for spans not ended yet; beyond this (spans never ended) they are dropped."""
 
 
 class HonouringReservoirSampler(Sampler):
@@ -86,17 +92,32 @@ class HonouringReservoirSampler(Sampler):
 
 
 class BufferingSpanProcessor(SpanProcessor):
-    """Keeps finished spans until `force_flush` (no background thread: Lambda freezes those)."""
+    """Keeps finished spans until `force_flush` (no background thread: Lambda freezes those).
+
+    Also notes, at each span's start, the correlation mapping then current (the immutable
+    `CORRELATION_FIELDS` value: a reference, not a copy) for the export to read.
+    """
 
     def __init__(self, exporter: JsonLinesExporter, limit: int = DEFAULT_BUFFER_LIMIT) -> None:
         self.exporter = exporter
         self.limit = limit
-        self._spans: list[ReadableSpan] = []
+        self._spans: list[tuple[ReadableSpan, Mapping[str, Any]]] = []
+        self._correlations: dict[int, Mapping[str, Any]] = {}
         self._lock = threading.Lock()
 
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        correlations = self._correlations
+        if len(correlations) >= _MAX_OPEN_SPANS:
+            correlations.clear()
+        correlations[span.context.span_id] = CORRELATION_FIELDS.get()
+
     def on_end(self, span: ReadableSpan) -> None:
+        context = span.context
+        correlation = _NO_CORRELATION
+        if context is not None:
+            correlation = self._correlations.pop(context.span_id, _NO_CORRELATION)
         with self._lock:
-            self._spans.append(span)
+            self._spans.append((span, correlation))
             full = len(self._spans) >= self.limit
         if full:
             self.force_flush()
@@ -105,7 +126,7 @@ class BufferingSpanProcessor(SpanProcessor):
         with self._lock:
             spans, self._spans = self._spans, []
         if spans:
-            self.exporter.export_documents([span_to_dict(span) for span in spans])
+            self.exporter.export_documents([span_to_dict(span, fields) for span, fields in spans])
         return True
 
     def shutdown(self) -> None:
@@ -147,11 +168,12 @@ class OtelSpan:
         return _propagation_headers(self._span.get_span_context())
 
     def end(self) -> None:
-        if self._token is not None:
-            # ValueError: ended in another context (async task switch)
-            with contextlib.suppress(ValueError):
-                otel_context.detach(self._token)  # type: ignore[arg-type]
+        token = self._token
+        if token is not None:
             self._token = None
+            # A span ended in another context (async task switch) cannot be detached: OTel's
+            # `detach` logs that and returns, never raises.
+            otel_context.detach(token)  # type: ignore[arg-type]
         self._span.end()
 
 
@@ -230,7 +252,7 @@ class OtelBackend:
                 parent_context = trace.set_span_in_context(
                     NonRecordingSpan(_remote_context(parent, sampled))
                 )
-        otel_links = []
+        otel_links: list[Link] = []
         for link in links:
             sampled = link.sampled
             if sampled is None:
@@ -243,7 +265,7 @@ class OtelBackend:
             name,
             context=parent_context,
             kind=_KINDS[kind],
-            attributes=dict(annotations) if annotations else None,
+            attributes=annotations or None,  # the SDK copies them
             links=otel_links,
         )
         token = otel_context.attach(trace.set_span_in_context(span)) if activate else None

@@ -19,8 +19,6 @@ from rez_telemetry import _env
 DEV_RATE: Final = 1.0
 PROD_RESERVOIR_PER_SECOND: Final = 1
 PROD_RATE: Final = 0.05
-TRACE_SAMPLE_RATE_ENV: Final = "TRACE_SAMPLE_RATE"
-TRACE_SAMPLE_RESERVOIR_ENV: Final = "TRACE_SAMPLE_RESERVOIR"
 
 
 class ReservoirSampler:
@@ -64,9 +62,9 @@ class ReservoirSampler:
 
 def sampler_for_stage(stage: str | None = None) -> ReservoirSampler:
     """The seed's rule for the stage (dev: 100%; others: 1/s + 5%), env overrides first."""
-    stage = stage or _env.read(_env.STAGE) or "dev"
-    rate = _env.read_float(TRACE_SAMPLE_RATE_ENV)
-    reservoir = _env.read_float(TRACE_SAMPLE_RESERVOIR_ENV)
+    stage = stage or _env.stage() or "dev"
+    rate = _env.read_float(_env.TRACE_SAMPLE_RATE)
+    reservoir = _env.read_float(_env.TRACE_SAMPLE_RESERVOIR)
     if stage == "dev":
         default_rate, default_reservoir = DEV_RATE, PROD_RESERVOIR_PER_SECOND
     else:

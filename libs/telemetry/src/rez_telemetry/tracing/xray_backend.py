@@ -15,6 +15,7 @@ from typing import Any
 from aws_xray_sdk.core import patch, xray_recorder
 from aws_xray_sdk.core.models import http
 
+from rez_telemetry.tracing.annotations import correlation_annotations
 from rez_telemetry.tracing.base import AnnotationValue, SpanHandle, SpanKind
 from rez_telemetry.tracing.header import (
     TRACEPARENT_HEADER,
@@ -118,7 +119,7 @@ class XRayBackend:
 
             return NOOP_SPAN
         span = XRaySpan(subsegment)
-        for key, value in (annotations or {}).items():
+        for key, value in {**correlation_annotations(), **(annotations or {})}.items():
             span.set_annotation(key, value)
         producers = [str(header) for header in (*([parent] if parent else []), *links)]
         if producers:
