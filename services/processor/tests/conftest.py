@@ -39,7 +39,6 @@ _LEAKY_ENV = (
     "AWS_SESSION_TOKEN",
     "LOG_LEVEL",
     "_X_AMZN_TRACE_ID",
-    "PROCESSOR_CONCURRENCY",
 )
 
 
