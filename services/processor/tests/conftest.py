@@ -24,10 +24,7 @@ from rez_processor.deferral import DeferredCopy
 from rez_processor.notifier import NotificationResult, NotifierError
 from rez_processor.retry_delay import RetryDelays
 from rez_processor.service import ProcessingContext
-from rez_telemetry.handler import reset_cold_start
-from rez_telemetry.logging import reset_logging
-from rez_telemetry.metrics import metrics
-from rez_telemetry.tracing import tracer
+from rez_telemetry.testing import CapturedTelemetry, reset_telemetry
 
 EVENTS = Path(__file__).parent / "events"
 REGION = "us-east-1"
@@ -63,51 +60,10 @@ def _clean_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
 
 def _reset() -> None:
     bootstrap.reset()
-    reset_logging()
-    reset_cold_start()
-    metrics.reset()
-    tracer.reset()
+    reset_telemetry()
 
 
-class Telemetry:
-    """What one test wrote: JSON log lines and EMF objects from stdout, spans from the file."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str], spans_file: Path) -> None:
-        self._capsys = capsys
-        self._spans_file = spans_file
-        self._lines: list[dict[str, Any]] = []
-
-    def _read(self) -> list[dict[str, Any]]:
-        out = self._capsys.readouterr().out
-        self._lines.extend(json.loads(line) for line in out.splitlines() if line.startswith("{"))
-        return self._lines
-
-    @property
-    def logs(self) -> list[dict[str, Any]]:
-        return [line for line in self._read() if "message" in line and "_aws" not in line]
-
-    def log(self, message: str) -> dict[str, Any]:
-        matches = [line for line in self.logs if line["message"] == message]
-        assert len(matches) == 1, f"expected one {message!r} line, got {len(matches)}"
-        return matches[0]
-
-    def metric_values(self, name: str) -> list[tuple[dict[str, str], Any]]:
-        """(dimensions, value) of each EMF object recording `name`."""
-        found = []
-        for line in self._read():
-            if "_aws" not in line:
-                continue
-            directive = line["_aws"]["CloudWatchMetrics"][0]
-            if any(m["Name"] == name for m in directive["Metrics"]):
-                dims = {d: line[d] for dset in directive["Dimensions"] for d in dset}
-                found.append((dims, line[name]))
-        return found
-
-    @property
-    def spans(self) -> list[dict[str, Any]]:
-        if not self._spans_file.exists():
-            return []
-        return [json.loads(line) for line in self._spans_file.read_text().splitlines() if line]
+Telemetry = CapturedTelemetry
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""Test support for services built on rez_telemetry: read back what one invocation wrote.
+
+Services' test suites capture stdout (pytest's `capsys`) and point `TRACE_EXPORT_FILE` at a temp
+file; `CapturedTelemetry` turns both into log lines, EMF metric values and spans, and
+`reset_telemetry` puts every module-level state back between tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class _Captures(Protocol):
+    """What pytest's `capsys` offers (typed here so the library needs no pytest import)."""
+
+    def readouterr(self) -> Any: ...
+
+
+def reset_telemetry() -> None:
+    """Forget logging configuration, cold start, buffered metrics and the tracer."""
+    from rez_telemetry.handler import reset_cold_start
+    from rez_telemetry.logging import reset_logging
+    from rez_telemetry.metrics import metrics
+    from rez_telemetry.tracing import tracer
+
+    reset_logging()
+    reset_cold_start()
+    metrics.reset()
+    tracer.reset()
+
+
+class CapturedTelemetry:
+    """What one test wrote: JSON log lines and EMF objects from stdout, spans from the file."""
+
+    def __init__(self, capsys: _Captures, spans_file: Path) -> None:
+        self._capsys = capsys
+        self._spans_file = spans_file
+        self._lines: list[dict[str, Any]] = []
+
+    def _read(self) -> list[dict[str, Any]]:
+        out = self._capsys.readouterr().out
+        self._lines.extend(json.loads(line) for line in out.splitlines() if line.startswith("{"))
+        return self._lines
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        """Every JSON log line so far (EMF objects left out)."""
+        return [line for line in self._read() if "message" in line and "_aws" not in line]
+
+    def log(self, message: str) -> dict[str, Any]:
+        """The one line with this message (AssertionError if there is not exactly one)."""
+        matches = [line for line in self.logs if line["message"] == message]
+        assert len(matches) == 1, f"expected one {message!r} line, got {len(matches)}"
+        return matches[0]
+
+    def metric_values(self, name: str) -> list[tuple[dict[str, str], Any]]:
+        """(dimensions, value) of each EMF object recording `name`."""
+        found = []
+        for line in self._read():
+            if "_aws" not in line:
+                continue
+            directive = line["_aws"]["CloudWatchMetrics"][0]
+            if any(m["Name"] == name for m in directive["Metrics"]):
+                dims = {d: line[d] for dset in directive["Dimensions"] for d in dset}
+                found.append((dims, line[name]))
+        return found
+
+    @property
+    def spans(self) -> list[dict[str, Any]]:
+        """The spans exported to the file so far."""
+        if not self._spans_file.exists():
+            return []
+        return [json.loads(line) for line in self._spans_file.read_text().splitlines() if line]
