@@ -19,13 +19,12 @@ from rez_telemetry.tracing.base import METADATA_PREFIX
 from rez_telemetry.tracing.header import span_id_to_hex, trace_id_to_xray
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import ReadableSpan
+    from rez_telemetry.tracing.otel_span import RecordingSpan
 
 
 _NO_FIELDS: Mapping[str, Any] = {}
 _names: dict[object, str] = {}
 _last_trace: list[tuple[int, str]] = [(0, "")]
-_services: list[tuple[object, Any]] = [(None, None)]
 
 
 def _name_of(member: Any) -> str:
@@ -45,38 +44,29 @@ def _xray_trace_id(trace_id: int) -> str:
     return text
 
 
-def _service_of(span: ReadableSpan) -> Any:
-    """`service.name` of the span's resource (one resource per provider: looked up once)."""
-    resource = span.resource
-    seen, service = _services[0]
-    if resource is not seen:
-        service = resource.attributes.get("service.name")
-        _services[0] = (resource, service)
-    return service
-
-
-def span_to_dict(span: ReadableSpan, correlation: Mapping[str, Any] = _NO_FIELDS) -> dict[str, Any]:
+def span_to_dict(span: RecordingSpan, service: str | None = None) -> dict[str, Any]:
     """The exported shape of one span (ids in X-Ray format, times in epoch seconds).
 
-    `correlation`: the correlation mapping current when the span started; its `correlation_id`
-    and `message_id` become attributes unless the span set its own.
+    The correlation current when the span started gives `correlation_id` and `message_id`
+    attributes unless the span set its own.
     """
     context = span.context
     parent = span.parent
+    correlation = span.correlation
     attributes: dict[str, Any] = dict(annotations_of(correlation)) if correlation else {}
     metadata: dict[str, Any] = {}
-    for key, value in (span.attributes or _NO_FIELDS).items():
+    for key, value in span.attributes.items():
         if key.startswith(METADATA_PREFIX):
             metadata[key[len(METADATA_PREFIX) :]] = _decoded(value)
         else:
             attributes[key] = list(value) if isinstance(value, tuple) else value
-    start = (span.start_time or 0) / 1e9
-    end = (span.end_time or span.start_time or 0) / 1e9
+    start = span.start_time / 1e9
+    end = (span.end_time or span.start_time) / 1e9
     links = span.links
     status = span.status
     document: dict[str, Any] = {
-        "trace_id": _xray_trace_id(context.trace_id) if context else None,
-        "span_id": span_id_to_hex(context.span_id) if context else None,
+        "trace_id": _xray_trace_id(context.trace_id),
+        "span_id": span_id_to_hex(context.span_id),
         "parent_id": span_id_to_hex(parent.span_id) if parent else None,
         "links": [
             {
@@ -95,15 +85,15 @@ def span_to_dict(span: ReadableSpan, correlation: Mapping[str, Any] = _NO_FIELDS
         "status": _name_of(status.status_code),
         "attributes": attributes,
         "metadata": metadata,
-        "service": _service_of(span),
+        "service": service,
         "correlation_id": attributes.get("correlation_id"),
     }
     if status.description:
         document["status_message"] = status.description
-    if document["status"] == "error":  # `record_error` sets both: only then read the events
+    if span.events:
         errors = [event for event in span.events if event.name == "exception"]
         if errors:
-            error_attributes = errors[-1].attributes or {}
+            error_attributes = errors[-1].attributes
             document["error"] = {
                 "type": error_attributes.get("exception.type"),
                 "message": error_attributes.get("exception.message"),

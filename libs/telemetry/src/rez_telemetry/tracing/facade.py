@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
@@ -26,6 +26,8 @@ from rez_telemetry.tracing.base import (
 from rez_telemetry.tracing.header import TraceHeader, parse_trace_context
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
     from rez_telemetry.tracing.sampling import ReservoirSampler
 
 P = ParamSpec("P")
@@ -112,6 +114,7 @@ class Tracer:
         self._sampler: ReservoirSampler | None = None
         self._export_file: str | None = None
         self._export_stdout: bool | None = None
+        self._span_exporters: Sequence[SpanExporter] = ()
         self._backend: TracingBackend | None = None
         self._lock = threading.Lock()
         self._invocation: ContextVar[tuple[SpanHandle, ...]] = ContextVar(
@@ -128,14 +131,20 @@ class Tracer:
         sampler: ReservoirSampler | None = None,
         export_file: str | None = None,
         export_stdout: bool | None = None,
+        span_exporters: Sequence[SpanExporter] = (),
     ) -> Tracer:
-        """Explicit settings (they win over the environment); takes effect at next use."""
+        """Explicit settings (they win over the environment); takes effect at next use.
+
+        `span_exporters`: OpenTelemetry SDK exporters (OTLP, console…) that receive the spans
+        as SDK `ReadableSpan`s at each flush, beside the JSON lines (OTel back end only).
+        """
         self.reset()
         self._explicit_backend = backend or self._explicit_backend
         self._explicit_service = service or self._explicit_service
         self._sampler = sampler
         self._export_file = export_file
         self._export_stdout = export_stdout
+        self._span_exporters = tuple(span_exporters)
         return self
 
     def reset(self) -> None:
@@ -144,6 +153,7 @@ class Tracer:
             backend, self._backend = self._backend, None
             self._explicit_backend = self._explicit_service = None
             self._sampler = self._export_file = self._export_stdout = None
+            self._span_exporters = ()
         if backend is not None:
             backend.shutdown()
 
@@ -186,6 +196,7 @@ class Tracer:
                 service=service,
                 sampler=self._sampler or sampler_for_stage(),
                 exporter=JsonLinesExporter(path, stdout=path is None if stdout is None else stdout),
+                sdk_exporters=self._span_exporters,
             )
             botocore_hooks.install(self)
             return backend

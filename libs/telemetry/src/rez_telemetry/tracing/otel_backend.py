@@ -1,8 +1,10 @@
 """OpenTelemetry back end: X-Ray-compatible ids, reservoir sampling, JSON-lines export.
 
 Imported only when the OTel back end is chosen, so services tracing nothing never load the SDK.
-Spans are buffered in memory and exported at `flush()` — the lifecycle hook calls it at the end
-of each invocation, before Lambda freezes the environment — or when the buffer fills.
+Spans are `RecordingSpan`s (OTel API spans without the SDK span's per-call bookkeeping), kept in
+memory and exported at `flush()` — the lifecycle hook calls it at the end of each invocation,
+before Lambda freezes the environment — or when the buffer fills. SDK span exporters (OTLP,
+console) can be added: they receive SDK `ReadableSpan`s built at flush time.
 
 Kept off the hot path: a span only notes which correlation mapping was current when it started
 (a reference, no copy); `correlation_id` / `message_id` join its attributes when it is exported.
@@ -18,9 +20,6 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, Status, StatusCode, TraceFlags
 
 from rez_telemetry.correlation.context import CORRELATION_FIELDS
@@ -41,13 +40,14 @@ from rez_telemetry.tracing.header import (
     trace_id_to_xray,
     traceparent,
 )
+from rez_telemetry.tracing.otel_span import RecordingSpan, to_readable_span
 
 if TYPE_CHECKING:
-    from opentelemetry.util.types import Attributes
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace.export import SpanExporter
 
     from rez_telemetry.tracing.sampling import ReservoirSampler
 
-_NO_CORRELATION: Mapping[str, Any] = {}
 _KINDS: dict[str, trace.SpanKind] = {
     "internal": trace.SpanKind.INTERNAL,
     "server": trace.SpanKind.SERVER,
@@ -55,82 +55,68 @@ _KINDS: dict[str, trace.SpanKind] = {
     "producer": trace.SpanKind.PRODUCER,
     "consumer": trace.SpanKind.CONSUMER,
 }
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
+_NO_LINKS: tuple[Link, ...] = ()
 DEFAULT_BUFFER_LIMIT = 512
-_MAX_OPEN_SPANS = 10_000
-"""Correlations noted for spans not ended yet; beyond this (spans never ended) they are dropped."""
 
 
-class HonouringReservoirSampler(Sampler):
-    """Follow the parent's decision, else any sampled link's, else the reservoir's."""
+class SpanBuffer:
+    """Finished spans until `flush` (no background thread: Lambda freezes those)."""
 
-    def __init__(self, reservoir: ReservoirSampler) -> None:
-        self.reservoir = reservoir
-
-    def should_sample(
+    def __init__(
         self,
-        parent_context: otel_context.Context | None,
-        trace_id: int,
-        name: str,
-        kind: trace.SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: trace.TraceState | None = None,
-    ) -> SamplingResult:
-        parent = trace.get_current_span(parent_context).get_span_context()
-        if parent.is_valid:
-            sampled = parent.trace_flags.sampled
-        elif links:
-            sampled = any(link.context.trace_flags.sampled for link in links)
-        else:
-            sampled = self.reservoir.should_sample()
-        if not sampled:
-            return SamplingResult(Decision.DROP)
-        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
-
-    def get_description(self) -> str:
-        return f"HonouringReservoirSampler({self.reservoir.describe()})"
-
-
-class BufferingSpanProcessor(SpanProcessor):
-    """Keeps finished spans until `force_flush` (no background thread: Lambda freezes those).
-
-    Also notes, at each span's start, the correlation mapping then current (the immutable
-    `CORRELATION_FIELDS` value: a reference, not a copy) for the export to read.
-    """
-
-    def __init__(self, exporter: JsonLinesExporter, limit: int = DEFAULT_BUFFER_LIMIT) -> None:
+        exporter: JsonLinesExporter,
+        *,
+        service: str,
+        resource_attributes: Mapping[str, str],
+        sdk_exporters: Sequence[SpanExporter] = (),
+        limit: int = DEFAULT_BUFFER_LIMIT,
+    ) -> None:
         self.exporter = exporter
+        self.service = service
+        self.resource_attributes = resource_attributes
+        self.sdk_exporters = tuple(sdk_exporters)
         self.limit = limit
-        self._spans: list[tuple[ReadableSpan, Mapping[str, Any]]] = []
-        self._correlations: dict[int, Mapping[str, Any]] = {}
+        self._spans: list[RecordingSpan] = []
         self._lock = threading.Lock()
+        self._resource: Resource | None = None
 
-    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
-        correlations = self._correlations
-        if len(correlations) >= _MAX_OPEN_SPANS:
-            correlations.clear()
-        correlations[span.context.span_id] = CORRELATION_FIELDS.get()
-
-    def on_end(self, span: ReadableSpan) -> None:
-        context = span.context
-        correlation = _NO_CORRELATION
-        if context is not None:
-            correlation = self._correlations.pop(context.span_id, _NO_CORRELATION)
+    def add(self, span: RecordingSpan) -> None:
+        """`RecordingSpan`'s end hook."""
         with self._lock:
-            self._spans.append((span, correlation))
-            full = len(self._spans) >= self.limit
+            spans = self._spans
+            spans.append(span)
+            full = len(spans) >= self.limit
         if full:
-            self.force_flush()
+            self.flush()
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
+    def flush(self) -> None:
+        """Export what is buffered: JSON lines, then each SDK exporter."""
         with self._lock:
             spans, self._spans = self._spans, []
-        if spans:
-            self.exporter.export_documents([span_to_dict(span, fields) for span, fields in spans])
-        return True
+        if not spans:
+            return
+        service = self.service
+        self.exporter.export_documents([span_to_dict(span, service) for span in spans])
+        if self.sdk_exporters:
+            resource = self._sdk_resource()
+            readable = [to_readable_span(span, resource) for span in spans]
+            for exporter in self.sdk_exporters:
+                exporter.export(readable)
 
     def shutdown(self) -> None:
-        self.force_flush()
+        """Flush, then shut the SDK exporters down."""
+        self.flush()
+        for exporter in self.sdk_exporters:
+            exporter.shutdown()
+
+    def _sdk_resource(self) -> Resource:
+        if self._resource is None:
+            from opentelemetry.sdk.resources import Resource
+
+            self._resource = Resource({"service.name": self.service, **self.resource_attributes})
+        return self._resource
 
 
 class OtelSpan:
@@ -204,12 +190,16 @@ def _remote_context(header: TraceHeader, sampled: bool) -> SpanContext:
         trace_id=header.trace_id_int,
         span_id=header.parent_int or 0,
         is_remote=True,
-        trace_flags=TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT),
+        trace_flags=_SAMPLED if sampled else _NOT_SAMPLED,
     )
 
 
 class OtelBackend:
-    """The OTel SDK set up for rez_agent: own provider, X-Ray ids, buffered JSON export."""
+    """OpenTelemetry for rez_agent: X-Ray ids, per-invocation sampling, buffered JSON export.
+
+    Sampling follows the parent (the incoming header's decision, else the current span's),
+    else any sampled link's, else the reservoir's — one decision per root span.
+    """
 
     name = "otel"
 
@@ -220,17 +210,17 @@ class OtelBackend:
         sampler: ReservoirSampler,
         exporter: JsonLinesExporter,
         resource_attributes: Mapping[str, str] | None = None,
+        sdk_exporters: Sequence[SpanExporter] = (),
     ) -> None:
         self.sampler = sampler
-        self.processor = BufferingSpanProcessor(exporter)
-        self.provider = TracerProvider(
-            sampler=HonouringReservoirSampler(sampler),
-            id_generator=AwsXRayIdGenerator(),
-            resource=Resource({"service.name": service, **(resource_attributes or {})}),
+        self.buffer = SpanBuffer(
+            exporter,
+            service=service,
+            resource_attributes=resource_attributes or {},
+            sdk_exporters=sdk_exporters,
         )
-        self.provider.add_span_processor(self.processor)
-        self.tracer = self.provider.get_tracer("rez_telemetry")
-        atexit.register(self.processor.force_flush)
+        self.ids = AwsXRayIdGenerator()
+        atexit.register(self.buffer.flush)
 
     def start_span(
         self,
@@ -242,32 +232,59 @@ class OtelBackend:
         annotations: Mapping[str, AnnotationValue] | None = None,
         activate: bool = True,
     ) -> SpanHandle:
-        parent_context: otel_context.Context | None = None
+        parent_context: SpanContext | None = None
         undecided: bool | None = None
+        sampled: bool | None = None
+        trace_id = 0
         if parent is not None:
             sampled = parent.sampled
             if sampled is None:  # the sender left the decision to us
                 undecided = sampled = self.sampler.should_sample()
+            trace_id = parent.trace_id_int
             if parent.parent_int:
-                parent_context = trace.set_span_in_context(
-                    NonRecordingSpan(_remote_context(parent, sampled))
-                )
-        otel_links: list[Link] = []
-        for link in links:
-            sampled = link.sampled
+                parent_context = _remote_context(parent, sampled)
+        else:
+            current = trace.get_current_span().get_span_context()
+            if current.is_valid:
+                parent_context = current
+                trace_id = current.trace_id
+                sampled = current.trace_flags.sampled
+        otel_links: Sequence[Link] = _NO_LINKS
+        if links:
+            otel_links = []
+            for link in links:
+                link_sampled = link.sampled
+                if link_sampled is None:
+                    if undecided is None:
+                        undecided = self.sampler.should_sample()
+                    link_sampled = undecided
+                if link.parent_int:
+                    otel_links.append(Link(_remote_context(link, link_sampled)))
             if sampled is None:
-                if undecided is None:
-                    undecided = self.sampler.should_sample()
-                sampled = undecided
-            if link.parent_int:
-                otel_links.append(Link(_remote_context(link, sampled)))
-        span = self.tracer.start_span(
-            name,
-            context=parent_context,
-            kind=_KINDS[kind],
-            attributes=annotations or None,  # the SDK copies them
-            links=otel_links,
+                sampled = any(link.context.trace_flags.sampled for link in otel_links)
+        if sampled is None:
+            sampled = self.sampler.should_sample()
+        ids = self.ids
+        context = SpanContext(
+            trace_id or ids.generate_trace_id(),
+            ids.generate_span_id(),
+            False,
+            _SAMPLED if sampled else _NOT_SAMPLED,
         )
+        span: trace.Span
+        if sampled:
+            span = RecordingSpan(
+                name,
+                context,
+                parent_context,
+                _KINDS[kind],
+                annotations,
+                otel_links,
+                CORRELATION_FIELDS.get(),
+                self.buffer.add,
+            )
+        else:
+            span = NonRecordingSpan(context)
         token = otel_context.attach(trace.set_span_in_context(span)) if activate else None
         return OtelSpan(span, token)
 
@@ -277,7 +294,7 @@ class OtelBackend:
     def annotate(self, annotations: Mapping[str, AnnotationValue]) -> None:
         span = trace.get_current_span()
         if span.is_recording():
-            span.set_attributes(dict(annotations))
+            span.set_attributes(annotations)
 
     def add_metadata(self, values: Mapping[str, Any]) -> None:
         span = trace.get_current_span()
@@ -292,8 +309,8 @@ class OtelBackend:
         return _propagation_headers(trace.get_current_span().get_span_context())
 
     def flush(self) -> None:
-        self.provider.force_flush()
+        self.buffer.flush()
 
     def shutdown(self) -> None:
-        atexit.unregister(self.processor.force_flush)
-        self.provider.shutdown()
+        atexit.unregister(self.buffer.flush)
+        self.buffer.shutdown()
