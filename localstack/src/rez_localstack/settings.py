@@ -50,9 +50,11 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     "SQS_ENDPOINT_STRATEGY": "off",
     # Lambda environments stay warm for 10 minutes (LocalStack's default), as on AWS.
     "LAMBDA_KEEPALIVE_MS": "600000",
-    # SQS event source mappings: LocalStack polls every 1 s and backs off to 10 s on empty
-    # queues; AWS's long-polling pollers deliver in well under a second. Poll faster, back off less.
-    "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0.1",
+    # Event source mappings: LocalStack pauses 1 s between polls and backs off up to 10 s on
+    # empty ones; AWS's pollers long-poll and deliver at once. SQS mappings long-poll here
+    # (rez_localstack.event_sources.sqs_long_polling), so the pause after a batch can be short;
+    # other pollers back off at most 1 s.
+    "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0.01",
     "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
     # Issue 5 - the missing AWS behaviour (README "Missing AWS behaviour"):
     # an unknown CloudFormation type fails its stack instead of being "deployed as a fallback";

@@ -1,0 +1,1 @@
+"""Lambda event source mappings as AWS runs them (SQS pollers long-poll)."""
