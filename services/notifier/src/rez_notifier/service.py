@@ -8,6 +8,12 @@ Order of protections around the POST (each attempt):
 The breaker wraps the whole retry loop so one failed invocation counts once, matching the
 seed's trace (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit state). The AWS and
 HTTP spans come from `rez_telemetry`'s instrumentation of the clients (see `bootstrap`).
+
+The circuit is shared: another instance may open it while this one is still retrying. Before
+each retry the state is read again, and a circuit opened since this invocation began stops the
+retries with `CircuitOpenError` (the processor defers the message, as for any open circuit), so
+the invocations in flight when ntfy went down do not keep hitting it for their whole budget.
+A probe (this invocation found the circuit open and was elected) keeps its retries.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from rez_notifier.publication import NTFY_MESSAGE_LIMIT_BYTES, NtfyPublication, 
 from rez_notifier.rate_limit import RateLimiter
 from rez_telemetry import logger, tracer
 from rez_telemetry.metrics import NOTIFICATION_DURATION, NOTIFICATIONS_SENT, metrics
-from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, RetryPolicy
+from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, CircuitState, RetryPolicy
 
 __all__ = ["NotificationResult", "Notifier", "Publisher", "send_notification"]
 
@@ -71,10 +77,35 @@ def _error_fields(error: BaseException) -> dict[str, object]:
     return fields
 
 
+def _stop_if_opened_since(notifier: Notifier, began: float, attempt: int) -> None:
+    """Raise `CircuitOpenError` when another instance opened the shared circuit meanwhile.
+
+    `began` (epoch seconds) is when this invocation read the circuit. Open now: someone else
+    opened it (this invocation's own probe keeps it half-open until the probe reports).
+    Half-open and opened after `began`: someone else's probe is testing ntfy. Half-open and
+    opened before: this invocation is the probe, and it keeps its retries. An unreadable store
+    reads as closed (fail open, as the breaker itself).
+    """
+    breaker = notifier.breaker
+    status = breaker.status()
+    opened_since = status.opened_at is not None and status.opened_at >= began
+    if status.state is CircuitState.OPEN or (
+        status.state is CircuitState.HALF_OPEN and opened_since
+    ):
+        logger.warning(
+            "Retries stopped: the circuit opened",
+            attempt=attempt,
+            state=status.state.value,
+            next_probe_at=status.next_probe_at,
+        )
+        raise CircuitOpenError(breaker.service, status.next_probe_at, notifier.clock())
+
+
 def _publish_with_retries(
-    notifier: Notifier, publication: NtfyPublication, *, deadline: float
+    notifier: Notifier, publication: NtfyPublication, *, deadline: float, began: float
 ) -> str:
-    """Attempts until success, a permanent error, or the time budget is spent."""
+    """Attempts until success, a permanent error, the time budget is spent, or the shared
+    circuit opened since `began` (checked before every retry)."""
     attempts = 0
     # A token must come early enough for the POST itself to finish before the deadline.
     token_deadline = deadline - NTFY_TIMEOUT_SECONDS
@@ -82,6 +113,8 @@ def _publish_with_retries(
     def attempt() -> str:
         nonlocal attempts
         attempts += 1
+        if attempts > 1:
+            _stop_if_opened_since(notifier, began, attempts)
         logger.info("Sending notification to ntfy.sh", attempt=attempts)
         waited = notifier.rate_limiter.acquire(deadline=token_deadline)
         if waited > 0:
@@ -126,9 +159,12 @@ def send_notification(
         )
 
     started = notifier.stopwatch()
+    began = notifier.clock()  # before the guard reads the circuit: a later opening is news
     try:
         with notifier.breaker.guard():
-            notification_id = _publish_with_retries(notifier, publication, deadline=deadline)
+            notification_id = _publish_with_retries(
+                notifier, publication, deadline=deadline, began=began
+            )
     except CircuitOpenError as error:
         # Nothing was sent: the message goes back to SQS; CircuitBreakerState tells the story.
         logger.warning("Notification failed", **_error_fields(error))
