@@ -25,7 +25,7 @@ import pytest
 # Test modules import their helpers from e2e_support (pytest runs in importlib mode).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from e2e_support import REGION, STAGE
+from e2e_support import CIRCUIT_KEY, REGION, STAGE
 from rez_demo import harness as local_aws
 from rez_demo.harness import Harness
 from rez_demo.local_parameters import local_parameters
@@ -152,12 +152,20 @@ def ntfy_server(harness: Harness) -> MockNtfy:
 
 
 @pytest.fixture
-def ntfy(ntfy_server: MockNtfy, system: System) -> Iterator[MockNtfy]:
-    """A clean mock for each test; healed afterwards whatever the test did."""
+def ntfy(ntfy_server: MockNtfy, system: System, aws: Callable[[str], Any]) -> Iterator[MockNtfy]:
+    """A clean mock and a closed circuit for each test; both healed afterwards whatever the
+    test did, so one test's faults or open circuit never meet the next test's messages."""
     ntfy_server.heal()
+    forget_circuit(aws, system)
     ntfy_server.clear()
     yield ntfy_server
     ntfy_server.heal()
+    forget_circuit(aws, system)
+
+
+def forget_circuit(aws: Callable[[str], Any], system: System) -> None:
+    """Delete the ntfy circuit's item: no item reads as closed with no failures."""
+    aws("dynamodb").delete_item(TableName=system.breaker_table, Key={"pk": {"S": CIRCUIT_KEY}})
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
 REGION = "us-east-1"
+#: The ntfy circuit's item in the breaker table (`rez_telemetry.resilience.DynamoDBStateStore`).
+CIRCUIT_KEY = "circuit#ntfy-sh"
 
 
 def wait_for(predicate: Callable[[], Any], *, timeout: float = 60, every: float = 0.5) -> Any:
@@ -36,3 +38,13 @@ def log_events(aws: Callable[[str], Any], group: str, since_ms: int = 0) -> list
         if not token or not page["events"]:
             return events
         kwargs["nextToken"] = token
+
+
+def dead_letters(endpoint: str) -> list[Any]:
+    """What the DLQ holds now, as the runbook's `rezctl dlq list` reads it (nothing consumed).
+
+    Other tests' messages may be there too: a test looks for its own by message id."""
+    from rezctl.dlq import list_dead_letters
+    from rezctl.target import Target
+
+    return list_dead_letters(Target(stage=STAGE, endpoint=endpoint, region=REGION))
