@@ -36,6 +36,7 @@ _LEAKY_ENV = (
     "AWS_SESSION_TOKEN",
     "LOG_LEVEL",
     "_X_AMZN_TRACE_ID",
+    "PROCESSOR_CONCURRENCY",
 )
 
 

@@ -15,6 +15,7 @@ from rez_messages.exceptions import ConfigurationError
 
 __all__ = [
     "DEFAULT_MAX_DEFERRAL_SECONDS",
+    "DEFAULT_PROCESSOR_CONCURRENCY",
     "DEFAULT_RETENTION_DAYS",
     "DEFAULT_RETRY_BASE_SECONDS",
     "DEFAULT_RETRY_MAX_SECONDS",
@@ -23,17 +24,20 @@ __all__ = [
     "ENV_MESSAGES_TABLE",
     "ENV_MESSAGE_RETENTION_DAYS",
     "ENV_NOTIFIER_FUNCTION_NAME",
+    "ENV_PROCESSOR_CONCURRENCY",
     "ENV_RETRY_BASE_SECONDS",
     "ENV_RETRY_MAX_SECONDS",
     "ENV_STAGE",
     "ENV_TOPIC_ARN",
     "MAX_DEFERRAL_LIMIT_SECONDS",
+    "MAX_PROCESSOR_CONCURRENCY",
     "MAX_VISIBILITY_SECONDS",
     "STAGES",
     "max_deferral_seconds",
     "max_receive_count",
     "messages_table",
     "notifier_function_name",
+    "processor_concurrency",
     "retention",
     "retry_base_seconds",
     "retry_max_seconds",
@@ -50,6 +54,7 @@ ENV_MESSAGE_RETENTION_DAYS = "MESSAGE_RETENTION_DAYS"
 ENV_RETRY_BASE_SECONDS = "RETRY_BASE_SECONDS"
 ENV_RETRY_MAX_SECONDS = "RETRY_MAX_SECONDS"
 ENV_MAX_DEFERRAL_SECONDS = "MAX_DEFERRAL_SECONDS"
+ENV_PROCESSOR_CONCURRENCY = "PROCESSOR_CONCURRENCY"
 
 STAGES = ("dev", "stage", "prod")
 DEFAULT_RETENTION_DAYS = 30
@@ -61,6 +66,10 @@ MAX_VISIBILITY_SECONDS = 43200
 DEFAULT_MAX_DEFERRAL_SECONDS = 21600
 #: SQS's longest retention (14 days): a deferral bound beyond it means nothing.
 MAX_DEFERRAL_LIMIT_SECONDS = 1209600
+#: Records of one SQS batch processed at once by default (the event source's batch size).
+DEFAULT_PROCESSOR_CONCURRENCY = 10
+#: The most records of one batch processed at once (SQS's largest batch, 10,000, needs no more).
+MAX_PROCESSOR_CONCURRENCY = 100
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _FUNCTION_NAME = re.compile(
@@ -178,3 +187,14 @@ def max_deferral_seconds(environ: Mapping[str, str] | None = None) -> float:
         DEFAULT_MAX_DEFERRAL_SECONDS,
         limit=MAX_DEFERRAL_LIMIT_SECONDS,
     )
+
+
+def processor_concurrency(environ: Mapping[str, str] | None = None) -> int:
+    """`PROCESSOR_CONCURRENCY`: how many records of one SQS batch the processor handles at once
+    (default 10, the batch size; 1 = one after another; at most 100)."""
+    number = _positive_int(ENV_PROCESSOR_CONCURRENCY, environ, DEFAULT_PROCESSOR_CONCURRENCY)
+    if number > MAX_PROCESSOR_CONCURRENCY:
+        raise ConfigurationError(
+            ENV_PROCESSOR_CONCURRENCY, f"must be at most {MAX_PROCESSOR_CONCURRENCY}, got {number}"
+        )
+    return number

@@ -131,3 +131,30 @@ def test_max_deferral_is_checked(value, reason):
         config.max_deferral_seconds({"MAX_DEFERRAL_SECONDS": value})
     assert caught.value.variable == "MAX_DEFERRAL_SECONDS"
     assert caught.value.reason == reason
+
+
+def test_processor_concurrency_defaults_to_the_batch_size():
+    # GIVEN no PROCESSOR_CONCURRENCY / WHEN read / THEN 10 records at once
+    assert config.processor_concurrency({}) == 10
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", 1), (" 4 ", 4), ("100", 100)])
+def test_processor_concurrency_is_read(value, expected):
+    # GIVEN a valid value (1: one record after another) / WHEN read / THEN that number
+    assert config.processor_concurrency({"PROCESSOR_CONCURRENCY": value}) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("ten", "'ten' is not an integer"),
+        ("0", "must be at least 1, got 0"),
+        ("101", "must be at most 100, got 101"),
+    ],
+)
+def test_processor_concurrency_is_checked(value, reason):
+    # GIVEN a malformed value / WHEN read / THEN an error naming the variable and the reason
+    with pytest.raises(ConfigurationError) as caught:
+        config.processor_concurrency({"PROCESSOR_CONCURRENCY": value})
+    assert caught.value.variable == "PROCESSOR_CONCURRENCY"
+    assert caught.value.reason == reason

@@ -258,3 +258,42 @@ def test_module_functions_mirror_the_shared_recorder() -> None:
     metrics_module.flush()
     # THEN the shared recorder wrote it
     assert json.loads(out.getvalue())[MESSAGES_PROCESSED] == 1.0
+
+
+def test_values_recorded_from_many_threads_aggregate_exactly() -> None:
+    # GIVEN one recorder shared by threads (the processor handles a batch's records at once)
+    import sys
+    import threading
+
+    recorder, _ = emf_recorder()
+    threads, per_thread = 8, 2000
+    start = threading.Barrier(threads)
+    drained: list[Series] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+
+    def work(index: int) -> None:
+        start.wait()
+        for n in range(per_thread):
+            recorder.record_count(MESSAGES_PROCESSED, 1, dimensions={"Status": "completed"})
+            recorder.record_duration(PROCESSING_DURATION, float(n % 5), dimensions={"T": "x"})
+            if index == 0 and n % 250 == 0:
+                drained.extend(recorder._buffer.drain())  # a flush racing the recording
+
+    try:
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(interval)
+    # WHEN everything is drained / THEN every value is counted exactly once
+    everything = drained + recorder.pending()
+    totals: dict[str, dict[float, int]] = {}
+    for series in everything:
+        counts = totals.setdefault(series.name, {})
+        for value, count in series.counts.items():
+            counts[value] = counts.get(value, 0) + count
+    assert totals[MESSAGES_PROCESSED] == {1.0: threads * per_thread}
+    assert totals[PROCESSING_DURATION] == {float(v): threads * per_thread // 5 for v in range(5)}

@@ -8,11 +8,20 @@ duplicate of a message already handled, or was deferred (a delayed copy is on th
 Every record that goes back first gets its visibility set to its retry delay, so SQS hands it out
 again (or, after its last receive, moves it to the DLQ) then rather than after the queue's long
 visibility timeout. If that call fails the record is still reported: it only comes back later.
+
+The records of a batch are processed concurrently, up to `ctx.concurrency` at once (I/O bound:
+DynamoDB writes and the notifier's synchronous invoke). Each runs in its own copy of the
+caller's `contextvars` context, so its correlation scope, log fields and spans stay its own; the
+result lists records in the batch's order whatever order they finish in. The X-Ray SDK keeps its
+current segment per thread, not in that context: under its back end each worker is handed the
+invocation's entity, so a record's subsegments hang under the invocation as they do sequentially.
 """
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,26 +147,71 @@ def _postpone(record: Mapping[str, Any], seconds: int, ctx: ProcessingContext) -
     logger.info("Message retry scheduled", **fields)
 
 
+def _process_in_scope(record: Mapping[str, Any], ctx: ProcessingContext) -> Decision:
+    """One record in its correlation scope and span; an unexpected error becomes a RETRY."""
+    with correlation.record_scope(record) as info:
+        try:
+            with tracer.consumer_span("process_message", [info.trace_context]):
+                decision = process_record(record, ctx)
+                _pace(record, decision, ctx)
+        except Exception as error:
+            decision = Decision(Outcome.RETRY, ctx.retry_delays.backoff(_receive_count(record)))
+            logger.opt(exception=error).error(
+                "Message processing failed",
+                sqs_message_id=record["messageId"],
+                error=f"{type(error).__name__}: {error}",
+                retry_count=_receive_count(record) - 1,
+                retry_delay_seconds=decision.retry_in_seconds,
+            )
+            _pace(record, decision, ctx)
+    return decision
+
+
+def _xray_entity() -> Any:
+    """The caller's current X-Ray segment or subsegment under the X-Ray SDK back end, else None."""
+    if tracer.backend_name != "xray":
+        return None
+    from aws_xray_sdk.core import xray_recorder
+
+    return xray_recorder.get_trace_entity()
+
+
+def _process_in_worker(record: Mapping[str, Any], ctx: ProcessingContext, entity: Any) -> Decision:
+    """`_process_in_scope` on a worker thread, under the caller's X-Ray `entity` if there is one."""
+    if entity is None:
+        return _process_in_scope(record, ctx)
+    from aws_xray_sdk.core import xray_recorder
+
+    xray_recorder.set_trace_entity(entity)
+    try:
+        return _process_in_scope(record, ctx)
+    finally:
+        xray_recorder.clear_trace_entities()
+
+
+def _decide_all(records: list[Mapping[str, Any]], ctx: ProcessingContext) -> list[Decision]:
+    """Every record's decision, in the batch's order; each in its own copy of the context."""
+    workers = min(max(ctx.concurrency, 1), len(records))
+    if workers <= 1:
+        return [
+            contextvars.copy_context().run(_process_in_scope, record, ctx) for record in records
+        ]
+    entity = _xray_entity()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="record") as pool:
+        # Copied here, on the caller's thread: each record starts from the invocation's context.
+        futures = [
+            pool.submit(contextvars.copy_context().run, _process_in_worker, record, ctx, entity)
+            for record in records
+        ]
+        return [future.result() for future in futures]
+
+
 def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
     """Process every record; a failure of one is reported for that record only."""
+    records = _records(event)
     result = BatchResult()
-    for record in _records(event):
+    for record, decision in zip(records, _decide_all(records, ctx), strict=True):
         sqs_message_id = record["messageId"]
-        with correlation.record_scope(record) as info:
-            try:
-                with tracer.consumer_span("process_message", [info.trace_context]):
-                    decision = process_record(record, ctx)
-                    _pace(record, decision, ctx)
-            except Exception as error:
-                decision = Decision(Outcome.RETRY, ctx.retry_delays.backoff(_receive_count(record)))
-                logger.opt(exception=error).error(
-                    "Message processing failed",
-                    sqs_message_id=sqs_message_id,
-                    error=f"{type(error).__name__}: {error}",
-                    retry_count=_receive_count(record) - 1,
-                    retry_delay_seconds=decision.retry_in_seconds,
-                )
-                _pace(record, decision, ctx)
         result.outcomes[sqs_message_id] = decision.outcome
         if decision.retry_in_seconds is not None:
             result.retry_delays[sqs_message_id] = decision.retry_in_seconds

@@ -4,6 +4,10 @@ boto3 clients are created on first use (never at import). Tests call `override(.
 in-memory repository or a moto-backed one, a fake `NotifierClient` (and `MessageVisibility`,
 `MessageDeferral`), and `reset()` afterwards. The SQS adapters share one cache of queue URLs, so it
 lives as long as these dependencies.
+
+Records of a batch run on several threads (`PROCESSOR_CONCURRENCY`): everything built here is
+shared by them. boto3 clients are thread-safe (sessions and resources are not: none is kept), and
+each client's connection pool holds at least one connection per thread.
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ def retry_delays_from_environment() -> RetryDelays:
 
 
 def build_from_environment() -> ProcessingContext:
-    """Read MESSAGES_TABLE, NOTIFIER_FUNCTION_NAME, MAX_RECEIVE_COUNT, the retry delays and
-    MAX_DEFERRAL_SECONDS; create the boto3 clients (DynamoDB, Lambda, SQS)."""
+    """Read MESSAGES_TABLE, NOTIFIER_FUNCTION_NAME, MAX_RECEIVE_COUNT, the retry delays,
+    MAX_DEFERRAL_SECONDS and PROCESSOR_CONCURRENCY; create the boto3 clients (DynamoDB, Lambda,
+    SQS)."""
     import boto3
+    from botocore.config import Config
 
     from rez_messages.dynamodb import DynamoDBMessageRepository
     from rez_processor.deferral import SQSMessageDeferral
@@ -48,16 +54,20 @@ def build_from_environment() -> ProcessingContext:
     max_receive_count = config.max_receive_count()
     retry_delays = retry_delays_from_environment()
     max_deferral_seconds = config.max_deferral_seconds()
-    sqs = boto3.client("sqs")
+    concurrency = config.processor_concurrency()
+    # botocore keeps 10 connections per client by default: enough up to 10 threads.
+    client_config = Config(max_pool_connections=max(10, concurrency))
+    sqs = boto3.client("sqs", config=client_config)
     queue_urls = QueueUrls(sqs)
     return ProcessingContext(
-        repository=DynamoDBMessageRepository(table, boto3.client("dynamodb")),
-        notifier=LambdaNotifierClient(function_name, boto3.client("lambda")),
+        repository=DynamoDBMessageRepository(table, boto3.client("dynamodb", config=client_config)),
+        notifier=LambdaNotifierClient(function_name, boto3.client("lambda", config=client_config)),
         max_receive_count=max_receive_count,
         retry_delays=retry_delays,
         visibility=SQSMessageVisibility(sqs, queue_urls),
         deferral=SQSMessageDeferral(sqs, queue_urls),
         max_deferral_seconds=max_deferral_seconds,
+        concurrency=concurrency,
     )
 
 

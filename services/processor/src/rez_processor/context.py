@@ -53,6 +53,8 @@ class ProcessingContext:
     `visibility` None: retry delays are computed and logged but not applied. `deferral` None: an
     unattempted delivery is not deferred (it fails like any other). `clock` (epoch seconds)
     measures how long a message has been deferred, against `max_deferral_seconds`.
+    `concurrency`: how many records of one batch are processed at once (1: one after another;
+    `bootstrap` reads `PROCESSOR_CONCURRENCY`), so every dependency must be thread-safe.
     """
 
     repository: MessageRepository
@@ -64,3 +66,4 @@ class ProcessingContext:
     deferral: MessageDeferral | None = None
     max_deferral_seconds: float = DEFAULT_MAX_DEFERRAL_SECONDS
     clock: Callable[[], float] = time.time
+    concurrency: int = 1

@@ -3,11 +3,13 @@
 Both ways of putting a record back on its queue (`visibility`: postpone it; `deferral`: send a
 delayed copy) need the queue URL. It is built from `arn:aws:sqs:<region>:<account>:<name>` with
 `GetQueueUrl` and cached for the life of the resolver (one per cold start: `bootstrap` builds it
-once and shares it).
+once and shares it). The cache is shared by the threads processing a batch's records: a lock
+makes the first record of a queue ask for its URL while the others wait for the answer.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,17 +33,28 @@ def parse_queue_arn(arn: object) -> tuple[str, str]:
 
 
 class QueueUrls:
-    """Queue URLs by ARN, asked of SQS once each (an injected boto3 client, function's region)."""
+    """Queue URLs by ARN, asked of SQS once each (an injected boto3 client, function's region).
+
+    Thread-safe: concurrent lookups of an unknown queue make one `GetQueueUrl` call.
+    """
 
     def __init__(self, client: SQSClient) -> None:
         self._client = client
         self._urls: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
 
     def queue_url(self, arn: object) -> str:
         """The URL of the queue `arn` names (asked once, then cached)."""
         queue = parse_queue_arn(arn)
-        if queue not in self._urls:
-            account, name = queue
-            response = self._client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
-            self._urls[queue] = response["QueueUrl"]
-        return self._urls[queue]
+        url = self._urls.get(queue)
+        if url is not None:
+            return url
+        with self._lock:  # held during the call: the others need its answer anyway
+            url = self._urls.get(queue)
+            if url is None:
+                account, name = queue
+                response = self._client.get_queue_url(
+                    QueueName=name, QueueOwnerAWSAccountId=account
+                )
+                url = self._urls[queue] = response["QueueUrl"]
+        return url

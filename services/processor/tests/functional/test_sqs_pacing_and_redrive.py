@@ -175,6 +175,23 @@ def test_deferral_is_bounded_by_six_hours_by_default(dynamodb):
     assert bootstrap.build_from_environment().max_deferral_seconds == 21600.0
 
 
+def test_records_are_processed_ten_at_a_time_by_default(dynamodb, monkeypatch):
+    # GIVEN no PROCESSOR_CONCURRENCY / WHEN wired / THEN 10 (the batch size)
+    monkeypatch.delenv("PROCESSOR_CONCURRENCY", raising=False)
+    deps = bootstrap.build_from_environment()
+    assert deps.concurrency == 10
+    # AND every client can keep a connection per thread
+    assert deps.repository._client.meta.config.max_pool_connections >= 10  # type: ignore[attr-defined]
+
+
+def test_processor_concurrency_comes_from_the_environment(dynamodb, monkeypatch):
+    # GIVEN PROCESSOR_CONCURRENCY=25 / WHEN wired / THEN 25, with pools as large
+    monkeypatch.setenv("PROCESSOR_CONCURRENCY", "25")
+    deps = bootstrap.build_from_environment()
+    assert deps.concurrency == 25
+    assert deps.notifier._client.meta.config.max_pool_connections == 25  # type: ignore[attr-defined]
+
+
 def test_a_malformed_deferral_bound_is_refused_naming_it(dynamodb, monkeypatch):
     # GIVEN MAX_DEFERRAL_SECONDS that is not a number / WHEN wired / THEN the error names it
     monkeypatch.setenv("MAX_DEFERRAL_SECONDS", "six hours")

@@ -48,3 +48,38 @@ def test_a_record_without_receipt_handle_is_refused_before_any_call(handle):
     with mock_aws(), pytest.raises(InvalidSQSRecordError, match="receiptHandle"):
         SQSMessageVisibility(client).postpone(record, 5)
     assert calls == []
+
+
+def test_concurrent_lookups_of_one_queue_ask_sqs_once():
+    # GIVEN a resolver whose GetQueueUrl is slow, asked by many threads at once
+    import threading
+    import time
+
+    from rez_processor.queues import QueueUrls
+
+    calls: list[str] = []
+
+    class SlowSQS:
+        def get_queue_url(self, **request: str) -> dict[str, str]:
+            calls.append(request["QueueName"])
+            time.sleep(0.05)
+            account, name = request["QueueOwnerAWSAccountId"], request["QueueName"]
+            return {"QueueUrl": f"https://sqs/{account}/{name}"}
+
+    urls = QueueUrls(SlowSQS())  # type: ignore[arg-type]
+    arn = "arn:aws:sqs:us-east-1:123456789012:rez-agent-messages-dev"
+    start = threading.Barrier(8)
+    found: list[str] = []
+
+    def look_up() -> None:
+        start.wait()
+        found.append(urls.queue_url(arn))
+
+    threads = [threading.Thread(target=look_up) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN one call was made and every thread got its answer
+    assert calls == ["rez-agent-messages-dev"]
+    assert found == ["https://sqs/123456789012/rez-agent-messages-dev"] * 8
