@@ -100,7 +100,7 @@ def test_protocol_and_lifeline(tmp_path: Path, endpoint: tuple[str, list[Any]]) 
     try:
         wait_until(lambda: any(p == "/_localstack_lambda/env1/status/rt1/ready" for p, _ in posts))
 
-        # WHEN LocalStack sends an invoke
+        # WHEN the executor sends an invoke
         invoke = {
             "invoke-id": "req-1",
             "invoked-function-arn": "arn:fn",
@@ -110,22 +110,24 @@ def test_protocol_and_lifeline(tmp_path: Path, endpoint: tuple[str, list[Any]]) 
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/invoke", data=json.dumps(invoke).encode(), method="POST"
         )
-        assert urllib.request.urlopen(request, timeout=5).status == 200
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            kind = answer.headers["X-Rez-Result"]
+            logs_length = int(answer.headers["X-Rez-Logs-Length"])
+            data = answer.read()
 
-        # THEN logs then the response come back, logs first
-        wait_until(lambda: any(p.endswith("/invocations/req-1/response") for p, _ in posts))
-        paths = [p for p, _ in posts]
-        logs = dict(posts)["/_localstack_lambda/env1/invocations/req-1/logs"]["logs"]
-        assert paths.index("/_localstack_lambda/env1/invocations/req-1/logs") < paths.index(
-            "/_localstack_lambda/env1/invocations/req-1/response"
-        )
+        # THEN the answer is the result: the invocation's logs, then its payload
+        logs = data[:logs_length].decode()
+        assert kind == "response"
         assert logs.startswith("START RequestId: req-1 Version: $LATEST\n")
         assert "got 5\n" in logs and "END RequestId: req-1\n" in logs
+        assert "REPORT RequestId: req-1\tDuration: " in logs
         assert "hidden" not in logs
         assert re.search(r"\[WARNING\]\t\d{4}-\d\d-\d\dT[\d:]+\.\d{3}Z\treq-1\twarned\n", logs)
-        grandchild = dict(posts)["/_localstack_lambda/env1/invocations/req-1/response"]
+        grandchild = json.loads(data[logs_length:])
         grandchild_start = processes.start_time(grandchild)
         assert grandchild_start is not None
+        # and nothing about the invocation went through LocalStack's gateway
+        assert not any("/invocations/" in path for path, _ in posts)
 
         # WHEN the executor's end of the lifeline closes (LocalStack died, even by SIGKILL)
         os.close(lifeline)

@@ -145,6 +145,29 @@ def test_timeout_is_reported_and_environment_recovers(
     assert "FunctionError" not in response and body == "done"
 
 
+def test_a_runtime_that_dies_mid_invocation_fails_it_and_is_replaced(
+    create_function: Callable[..., str], client: Callable[[str], Any]
+) -> None:
+    source = (
+        "import os\n"
+        "def handler(event, context):\n"
+        "    if event.get('die'):\n"
+        "        os._exit(3)\n"
+        "    return 'alive'\n"
+    )
+    lam = client("lambda")
+    name = create_function({"app.py": source})
+
+    response, body = invoke_json(lam, name, {"die": True})
+
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError"
+    assert "exit status 3" in body["errorMessage"]
+    # a new process initialises for the next invoke, as on AWS
+    response, body = invoke_json(lam, name, {})
+    assert "FunctionError" not in response and body == "alive"
+
+
 def test_missing_dependency_fails_with_import_module_error(
     create_function: Callable[..., str], client: Callable[[str], Any]
 ) -> None:

@@ -5,10 +5,15 @@ standard library only: the function's import path is its own code plus the runti
 (boto3), exactly as on AWS, so a dependency missing from the zip fails with
 ``Runtime.ImportModuleError`` here too.
 
-Protocol (LocalStack's ``executor_endpoint.py``): bind 127.0.0.1, import ``_HANDLER``, POST
-``{LOCALSTACK_RUNTIME_ENDPOINT}/status/{LOCALSTACK_RUNTIME_ID}/ready`` (or ``/error``); LocalStack
-POSTs ``/invoke`` with ``invoke-id``, ``invoked-function-arn``, ``payload`` and ``trace-id``; the
-answer is 200 at once, then ``/invocations/<id>/logs`` and ``/response`` or ``/error``.
+Protocol: bind 127.0.0.1, import ``_HANDLER``, POST
+``{LOCALSTACK_RUNTIME_ENDPOINT}/status/{LOCALSTACK_RUNTIME_ID}/ready`` (or ``/error``), as in
+LocalStack's ``executor_endpoint.py``. The executor then POSTs ``/invoke`` with ``invoke-id``,
+``invoked-function-arn``, ``payload`` and ``trace-id``, and the result comes back as that
+request's answer (``direct_invoke.py``): ``X-Rez-Result: response|error``,
+``X-Rez-Logs-Length: N``, and a body of the invocation's log text (N bytes) then its payload.
+LocalStack's own protocol answers ``/invoke`` at once and has the runtime POST ``/logs`` and
+``/response`` back through the gateway: two more trips through its whole handler chain for every
+invocation, which cost more than the rest of a warm invoke.
 
 HTTP is spoken over plain sockets: ``http.server``/``http.client`` would add ~100 ms of imports
 (ssl, email, ...) to every cold start, and the two messages exchanged here are trivial.
@@ -223,8 +228,30 @@ class _LocalStack:
     def status(self, kind: str, body: dict[str, Any] | None = None) -> None:
         self.post(f"/status/{self._runtime_id}/{kind}", json.dumps(body or {}).encode())
 
-    def result(self, request_id: str, kind: str, body: bytes) -> None:
-        self.post(f"/invocations/{request_id}/{kind}", body)
+
+_REPLY = "_rez_reply"
+"""Key of the `_Reply` an invocation carries from the connection that brought it."""
+
+
+class _Reply:
+    """The answer to one ``/invoke`` request: the invocation's result, written once."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self._conn = conn
+        self.sent = threading.Event()
+
+    def send(self, kind: str, logs: str, body: bytes) -> None:
+        log_bytes = logs.encode(errors="replace")
+        head = (
+            f"HTTP/1.1 200 OK\r\nX-Rez-Result: {kind}\r\nX-Rez-Logs-Length: {len(log_bytes)}\r\n"
+            f"Content-Length: {len(log_bytes) + len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        try:
+            self._conn.sendall(head.encode() + log_bytes + body)
+        except OSError:
+            pass  # the executor gave up on this invocation (its environment is being stopped)
+        finally:
+            self.sent.set()
 
 
 # ---------------------------------------------------------------- the handler
@@ -411,11 +438,8 @@ class Runtime:
             self.init_ms = None
         return line + "\n"
 
-    def _send(self, request_id: str, logs: str, kind: str, body: bytes) -> None:
-        self.localstack.result(request_id, "logs", json.dumps({"logs": logs}).encode())
-        self.localstack.result(request_id, kind, body)
-
     def invoke(self, invocation: dict[str, Any]) -> None:
+        reply: _Reply = invocation.pop(_REPLY)
         request_id = invocation["invoke-id"]
         trace_id = invocation.get("trace-id")
         if trace_id:
@@ -427,7 +451,9 @@ class Runtime:
         started = time.monotonic()
         deadline = time.time() + self.timeout
         timer = threading.Timer(
-            self.timeout, self._on_timeout, args=(request_id, preamble + start_line, started)
+            self.timeout,
+            self._on_timeout,
+            args=(reply, request_id, preamble + start_line, started),
         )
         timer.daemon = True
         timer.start()
@@ -471,9 +497,9 @@ class Runtime:
             + f"END RequestId: {request_id}\n"
             + self._report_line(request_id, duration)
         )
-        self._send(request_id, logs, kind, body)
+        reply.send(kind, logs, body)
 
-    def _on_timeout(self, request_id: str, head: str, started: float) -> None:
+    def _on_timeout(self, reply: _Reply, request_id: str, head: str, started: float) -> None:
         if not self._claim(request_id):
             return
         message = f"{_now_iso()} {request_id} Task timed out after {self.timeout:.2f} seconds"
@@ -490,10 +516,9 @@ class Runtime:
         # the re-executed process (same port) takes them.
         port = self.server.getsockname()[1]
         self.server.close()
-        self._send(
-            request_id,
-            logs,
+        reply.send(
             "error",
+            logs,
             json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"}).encode(),
         )
         _reexec(port)
@@ -515,7 +540,7 @@ def _reexec(port: int) -> None:
 
 
 def _serve(server: socket.socket, runtime: Runtime) -> None:
-    """Accept LocalStack's connections; each on its own thread (``/invoke`` answers at once)."""
+    """Accept the executor's connections; each on its own thread (``/invoke`` answers when done)."""
     while True:
         try:
             conn, _ = server.accept()
@@ -534,10 +559,11 @@ def _answer(conn: socket.socket, runtime: Runtime) -> None:
             method, _, rest = request_line.partition(" ")
             path = rest.split(" ", 1)[0]
             if method == "POST" and path.rstrip("/") == "/invoke":
-                runtime.invocations.put(json.loads(body))
-                status = "200 OK"
-            else:
-                status = "404 Not Found"
+                reply = _Reply(conn)
+                runtime.invocations.put({**json.loads(body), _REPLY: reply})
+                reply.sent.wait()  # the result is this request's answer
+                return
+            status = "404 Not Found"
             conn.sendall(f"HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n".encode())
             if headers.get("connection", "").lower() == "close":
                 return

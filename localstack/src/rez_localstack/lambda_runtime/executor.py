@@ -1,8 +1,9 @@
 """LocalStack side of the host-process Lambda runtime: one child process per environment.
 
 Implements LocalStack's ``RuntimeExecutor`` (``localstack.services.lambda_.invocation``) with the
-same ``ExecutorEndpoint`` the Docker executor uses, so LocalStack's invocation, logging,
-concurrency and event-source code is untouched; only where the runtime runs changes.
+``ExecutorEndpoint`` the Docker executor uses (start-up, futures, shut-down), so LocalStack's
+invocation, logging, concurrency and event-source code is untouched; what changes is where the
+runtime runs and that results come back on the invoke connection (``direct_invoke.py``).
 """
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ from pathlib import Path
 
 from localstack import config
 from localstack.aws.api.lambda_ import PackageType
-from localstack.services.lambda_.invocation.executor_endpoint import (
-    ExecutorEndpoint,
-    StatusErrorException,
-)
+from localstack.services.lambda_.invocation.executor_endpoint import StatusErrorException
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import (
     LambdaRuntimeException,
     RuntimeExecutor,
 )
 
+from rez_localstack.lambda_runtime.direct_invoke import DirectExecutorEndpoint
 from rez_localstack.lambda_runtime.interpreters import UnsupportedRuntimeError, find_interpreter
 from rez_localstack.lambda_runtime.runtime_folder import RUNTIME_PATH_ENV
 
@@ -66,7 +65,9 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
 
     def __init__(self, id: str, function_version: FunctionVersion) -> None:
         super().__init__(id, function_version)
-        self.executor_endpoint = ExecutorEndpoint(id, container_address=HOST, container_port=None)
+        self.executor_endpoint = DirectExecutorEndpoint(
+            id, container_address=HOST, container_port=None
+        )
         self._process: subprocess.Popen[bytes] | None = None
         self._lifeline: int | None = None
         self._env_vars: dict[str, str] = {}
