@@ -56,6 +56,9 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     # other pollers back off at most 1 s.
     "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0.01",
     "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
+    # Internal clients (API Gateway -> Lambda, SNS -> SQS, pollers, log forwarding) call the
+    # gateway in-process instead of over HTTP: no socket, no server thread hand-off per call.
+    "IN_MEMORY_CLIENT": "1",
     # Issue 5 - the missing AWS behaviour (README "Missing AWS behaviour"):
     # an unknown CloudFormation type fails its stack instead of being "deployed as a fallback";
     "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "0",
