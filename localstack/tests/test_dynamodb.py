@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -73,6 +74,55 @@ def test_conditional_writes(client: Callable[[str], Any], table: str) -> None:
     assert updated["status"] == {"S": "processing"} and updated["attempts"] == {"N": "1"}
     with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
         ddb.update_item(**transition)
+
+
+def test_concurrent_writes_to_one_item_are_atomic(client: Callable[[str], Any], table: str) -> None:
+    # GIVEN many writers at once on one item, as concurrent Lambda instances on a shared counter
+    key = {"message_id": {"S": "shared"}}
+    writers, increments = 8, 25
+    start = threading.Barrier(writers)
+    elected: list[int] = []
+    half_made: list[dict[str, Any]] = []
+
+    def writer(index: int) -> None:
+        ddb = client("dynamodb")  # a client per thread, as each Lambda instance has its own
+        start.wait()
+        for _ in range(increments):
+            ddb.update_item(
+                TableName=table,
+                Key=key,
+                UpdateExpression="SET #s = if_not_exists(#s, :closed) ADD failures :one",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":closed": {"S": "closed"}, ":one": {"N": "1"}},
+            )
+            item = ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+            if item is not None and "status" not in item:
+                half_made.append(item)
+        try:  # exactly one writer may move closed -> open
+            ddb.update_item(
+                TableName=table,
+                Key=key,
+                UpdateExpression="SET #s = :open",
+                ConditionExpression="#s = :closed",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":closed": {"S": "closed"}, ":open": {"S": "open"}},
+            )
+            elected.append(index)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # THEN no increment is lost, no reader saw a half-made item, one conditional write won
+    item = client("dynamodb").get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert item["failures"] == {"N": str(writers * increments)}
+    assert half_made == []
+    assert len(elected) == 1
+    assert item["status"] == {"S": "open"}
 
 
 def test_update_item_add_and_set(client: Callable[[str], Any], table: str) -> None:

@@ -16,12 +16,10 @@ from rez_localstack.settings import DYNAMODB_PROVIDER_NAME, LAMBDA_EXECUTOR_NAME
 @aws_provider(api="dynamodb", name=DYNAMODB_PROVIDER_NAME)
 def dynamodb_rez_moto() -> Service:
     """DynamoDB from moto: LocalStack's default provider needs a jar it cannot download here."""
-    from localstack.services.moto import MotoFallbackDispatcher
-
-    from rez_localstack.dynamodb.provider import MotoDynamoDBProvider
+    from rez_localstack.dynamodb.provider import MotoDynamoDBProvider, atomic_moto_dispatcher
 
     return Service.for_provider(
-        MotoDynamoDBProvider(), dispatch_table_factory=MotoFallbackDispatcher
+        MotoDynamoDBProvider(), dispatch_table_factory=atomic_moto_dispatcher
     )
 
 
