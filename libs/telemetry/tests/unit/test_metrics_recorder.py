@@ -56,6 +56,23 @@ def test_same_metric_and_dimensions_aggregate_into_one_series() -> None:
     assert dict(series.dimensions) == {"A": "x", "Status": "completed", "Stage": "dev"}
 
 
+def test_dimensions_follow_a_new_stage_and_accept_any_value() -> None:
+    # GIVEN a recorder that has recorded with some dimensions in dev
+    recorder, _ = emf_recorder()
+    recorder.record_count(MESSAGES_PROCESSED, dimensions={"Status": "completed"})
+    recorder.flush()
+    # WHEN it is reconfigured for prod and records the same dimensions, and unhashable ones
+    recorder.configure(stage="prod")
+    recorder.record_count(MESSAGES_PROCESSED, dimensions={"Status": "completed"})
+    recorder.record_count(MESSAGES_PROCESSED, dimensions={"Tags": ["a", "b"]})
+    # THEN the new stage is used, and an unhashable value is recorded as its text
+    dimensions = sorted(list(series.dimensions) for series in recorder.pending())
+    assert dimensions == [
+        [("Stage", "prod"), ("Status", "completed")],
+        [("Stage", "prod"), ("Tags", "['a', 'b']")],
+    ]
+
+
 def test_stage_comes_from_the_environment_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN STAGE=prod and no explicit stage
     monkeypatch.setenv("STAGE", "prod")

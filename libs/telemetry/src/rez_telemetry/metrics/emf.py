@@ -21,8 +21,12 @@ CORRELATION_ID_PROPERTY: Final = "correlation_id"
 
 
 def _expanded_values(series: Series) -> list[float]:
+    counts = series.counts
+    if len(counts) == 1:  # the common case: one value recorded n times
+        [(value, count)] = counts.items()
+        return [value] * count
     values: list[float] = []
-    for value, count in series.counts.items():
+    for value, count in counts.items():
         values.extend([value] * count)
     return values
 
@@ -40,19 +44,37 @@ def build_objects(series_list: Sequence[Series], namespace: str) -> list[dict[st
 
     objects: list[dict[str, Any]] = []
     for (dimensions, correlation_id), members in groups.items():
-        # Each object carries one array per metric name; a metric with more values than one
-        # array holds spills into further objects ("pages").
-        pages: list[dict[str, tuple[str, list[float]]]] = []
         timestamp = min(member.timestamp for member in members)
-        for member in members:
-            for page_number, chunk in enumerate(
-                _chunks(_expanded_values(member), MAX_VALUES_PER_METRIC)
-            ):
-                page = _page_with_room(pages, page_number, member.name)
-                page[member.name] = (member.unit, chunk)
+        pages = _one_page(members) or _paged(members)
         for page in pages:
             objects.append(_emf_object(namespace, dimensions, correlation_id, timestamp, page))
     return objects
+
+
+def _one_page(members: list[Series]) -> list[dict[str, tuple[str, list[float]]]]:
+    """The group as one object when it fits (the usual case), else [] for `_paged`."""
+    if len(members) > MAX_METRICS_PER_OBJECT:
+        return []
+    page: dict[str, tuple[str, list[float]]] = {}
+    for member in members:
+        values = _expanded_values(member)
+        if len(values) > MAX_VALUES_PER_METRIC or member.name in page:
+            return []
+        page[member.name] = (member.unit, values)
+    return [page]
+
+
+def _paged(members: list[Series]) -> list[dict[str, tuple[str, list[float]]]]:
+    """One array per metric name and object; more values than an array holds spill into
+    further objects ("pages"), as do more metrics than an object holds."""
+    pages: list[dict[str, tuple[str, list[float]]]] = []
+    for member in members:
+        for page_number, chunk in enumerate(
+            _chunks(_expanded_values(member), MAX_VALUES_PER_METRIC)
+        ):
+            page = _page_with_room(pages, page_number, member.name)
+            page[member.name] = (member.unit, chunk)
+    return pages
 
 
 def _page_with_room(
@@ -98,7 +120,9 @@ def _emf_object(
 
 def render_lines(series_list: Sequence[Series], namespace: str) -> list[str]:
     """One compact JSON document per line, ready for stdout."""
-    return [
-        json.dumps(document, separators=(",", ":"))
-        for document in build_objects(series_list, namespace)
-    ]
+    encode = _ENCODER.encode
+    return [encode(document) for document in build_objects(series_list, namespace)]
+
+
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
+"""One encoder for every line (`json.dumps` with options builds a new one per call)."""

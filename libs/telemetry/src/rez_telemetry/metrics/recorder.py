@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
 DimensionValues = Mapping[str, object]
+_DIMENSION_KEY_CACHE = 256
 
 
 def _no_correlation() -> str | None:
@@ -80,6 +81,8 @@ class MetricsRecorder:
         self._buffer = MetricBuffer()
         self._backend: Backend | None = None
         self._stage: str | None = None
+        self._dimension_keys: dict[tuple[tuple[str, object], ...], Dimensions] = {}
+        """Dimensions as given -> their sorted key with `Stage` (most calls repeat a few)."""
         self._correlation_id: Callable[[], str | None] | None = None
 
     # -- configuration -------------------------------------------------------------------
@@ -108,6 +111,7 @@ class MetricsRecorder:
         if clock is not None:
             self._clock = clock
         self._backend = self._stage = None
+        self._dimension_keys = {}
         return self
 
     def reset(self) -> None:
@@ -118,6 +122,7 @@ class MetricsRecorder:
         self._write = _write_stdout
         self._clock = time.time
         self._backend = self._stage = None
+        self._dimension_keys = {}
         self._correlation_id = None
         self._buffer.drain()
 
@@ -189,7 +194,21 @@ class MetricsRecorder:
     def _dimension_key(self, dimensions: DimensionValues | None) -> Dimensions:
         if not dimensions:
             return ((STAGE_DIMENSION, self.stage),)
-        merged = {str(key): str(value) for key, value in dimensions.items()}
+        cache = self._dimension_keys
+        given = tuple(dimensions.items())
+        try:
+            key = cache.get(given)
+        except TypeError:  # an unhashable value: str() it below, uncached
+            return self._sorted_key(given)
+        if key is None:
+            key = self._sorted_key(given)
+            if len(cache) >= _DIMENSION_KEY_CACHE:
+                cache.clear()
+            cache[given] = key
+        return key
+
+    def _sorted_key(self, given: tuple[tuple[str, object], ...]) -> Dimensions:
+        merged = {str(name): str(value) for name, value in given}
         merged[STAGE_DIMENSION] = self.stage
         return tuple(sorted(merged.items()))
 
