@@ -18,7 +18,9 @@ web-api -> DynamoDB + SNS -> SQS -> processor -> notifier -> mock ntfy):
   Duration`` and the invoke round trip are printed next to a warm invoke (and the Init Durations
   the functions reported in the flow before);
 - API latency: ``POST /api/messages`` round trip, warm (after a warm-up), one at a time, back to
-  back, last (its messages are not waited for: their backlog would hold up any later phase).
+  back, last (its messages are not waited for: their backlog would hold up any later phase);
+  then again with the pipeline paused (the processor's mapping disabled, enabled again after),
+  which separates the API's own path from the pipeline competing for the one LocalStack process.
 
 Each phase also prints the CPU the LocalStack process and the functions' processes used. The
 seed's SLOs are printed beside the figures with the ratio to them (the issue's goal: <= 0.1).
@@ -535,6 +537,31 @@ def api_latency(bench: Bench, samples: int) -> dict[str, Any]:
     return {"since": since, "until": time.time(), "api_ms": api_ms}
 
 
+@contextlib.contextmanager
+def pipeline_paused(bench: Bench) -> Iterator[None]:
+    """The processor's SQS mapping disabled meanwhile (messages wait in the queue): the API's
+    own latency, without the pipeline competing for the same LocalStack process."""
+    lam = bench.target.client("lambda")
+    mappings = [
+        m["UUID"]
+        for m in lam.list_event_source_mappings()["EventSourceMappings"]
+        if "message-processor" in m["FunctionArn"] and m["State"] == "Enabled"
+    ]
+    for uuid_ in mappings:
+        lam.update_event_source_mapping(UUID=uuid_, Enabled=False)
+    deadline = time.monotonic() + 30
+    while mappings and time.monotonic() < deadline:
+        states = {lam.get_event_source_mapping(UUID=u)["State"] for u in mappings}
+        if states == {"Disabled"}:
+            break
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        for uuid_ in mappings:
+            lam.update_event_source_mapping(UUID=uuid_, Enabled=True)
+
+
 # ---------------------------------------------------------------------------- printing
 
 
@@ -699,12 +726,17 @@ def print_cold(results: dict[str, dict[str, Any]], flow: dict[str, list[float]])
         )
 
 
-def print_api(result: dict[str, Any]) -> None:
+def print_api(result: dict[str, Any], paused: bool = False) -> None:
     api_ms = result["api_ms"]
+    meanwhile = (
+        "the pipeline paused (the processor's mapping disabled; the queue is drained after)"
+        if paused
+        else "the pipeline processes them meanwhile"
+    )
     _say(
         f"API latency, warm ({len(api_ms)} POST /api/messages through API Gateway, one after "
-        "the other, one keep-alive connection, one token; the pipeline processes them meanwhile;"
-        " the hop table above splits a round trip):"
+        f"the other, one keep-alive connection, one token; {meanwhile}; the hop table above "
+        "splits a round trip):"
     )
     _slo_rows(
         api_ms, (("p50", 0.5, None), ("p95", 0.95, SLO_API_P95_MS), ("p99", 0.99, SLO_API_P99_MS))
@@ -830,6 +862,16 @@ def measure(aws: local_aws.Harness, args: argparse.Namespace, clock: _Stopwatch)
         print_api(api)
         _say(f"  {used}")
         _say(f"  ({clock() - phase:.0f} s with the warm-up; its messages are not waited for)")
+        _say("")
+
+        phase = clock()
+        with pipeline_paused(bench):
+            before = cpu.sample()
+            api = api_latency(bench, args.api_samples)
+            used = cpu.describe(before)
+        print_api(api, paused=True)
+        _say(f"  {used}")
+        _say(f"  ({clock() - phase:.0f} s; its messages are not waited for)")
     finally:
         if not aws.started:
             restore(bench, saved)
