@@ -2,12 +2,14 @@
 
 Services' test suites capture stdout (pytest's `capsys`) and point `TRACE_EXPORT_FILE` at a temp
 file; `CapturedTelemetry` turns both into log lines, EMF metric values and spans, and
-`reset_telemetry` puts every module-level state back between tests.
+`reset_telemetry` puts every module-level state back between tests; `FakeXRayDaemon` receives
+what the X-Ray back end sends.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,3 +75,39 @@ class CapturedTelemetry:
         if not self._spans_file.exists():
             return []
         return [json.loads(line) for line in self._spans_file.read_text().splitlines() if line]
+
+
+class FakeXRayDaemon:
+    """A UDP socket on 127.0.0.1 where the X-Ray daemon would listen, and what it received.
+
+    Point `AWS_XRAY_DAEMON_ADDRESS` at `address`; after the traced process has exited, its
+    datagrams are already queued on loopback and `documents()` reads them all.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.1", 0))
+
+    @property
+    def address(self) -> str:
+        """`127.0.0.1:<port>`, as `AWS_XRAY_DAEMON_ADDRESS` takes it."""
+        host, port = self._socket.getsockname()
+        return f"{host}:{port}"
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every segment document received so far (`{"format":"json","version":1}\\n{...}`)."""
+        documents: list[dict[str, Any]] = []
+        self._socket.setblocking(False)
+        while True:
+            try:
+                datagram = self._socket.recv(65535)
+            except BlockingIOError:
+                return documents
+            header, _, body = datagram.decode().partition("\n")
+            if json.loads(header) != {"format": "json", "version": 1}:
+                raise ValueError(f"not an X-Ray daemon datagram header: {header!r}")
+            documents.append(json.loads(body))
+
+    def close(self) -> None:
+        """Release the port."""
+        self._socket.close()

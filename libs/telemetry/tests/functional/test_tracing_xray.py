@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rez_telemetry.testing import FakeXRayDaemon
 
 LAMBDA_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 LAMBDA_SEGMENT = "53995c3f42cd8ad8"
@@ -49,36 +50,20 @@ HANDLER = textwrap.dedent(
 
 
 @pytest.fixture
-def daemon() -> Iterator[socket.socket]:
-    """A UDP socket where the X-Ray daemon would listen."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    listener.bind(("127.0.0.1", 0))
+def daemon() -> Iterator[FakeXRayDaemon]:
+    """Where the X-Ray daemon would listen."""
+    listener = FakeXRayDaemon()
     yield listener
     listener.close()
 
 
-def _received(daemon: socket.socket) -> list[dict[str, Any]]:
-    """Every document sent so far: `{"format": "json", "version": 1}\\n{...}` per datagram."""
-    documents = []
-    daemon.setblocking(False)  # the sender has exited: loopback datagrams are already queued
-    while True:
-        try:
-            datagram = daemon.recv(65535)
-        except BlockingIOError:
-            return documents
-        header, _, body = datagram.decode().partition("\n")
-        assert json.loads(header) == {"format": "json", "version": 1}
-        documents.append(json.loads(body))
-
-
 @pytest.fixture
 def invoke(
-    daemon: socket.socket, tmp_path: Path
+    daemon: FakeXRayDaemon, tmp_path: Path
 ) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
     """Run one invocation in a Lambda-like process; returns what the daemon received."""
 
     def run(event: dict[str, Any]) -> list[dict[str, Any]]:
-        port = daemon.getsockname()[1]
         env = {
             k: v
             for k, v in os.environ.items()
@@ -88,7 +73,7 @@ def invoke(
             LAMBDA_TASK_ROOT=str(tmp_path),
             AWS_LAMBDA_FUNCTION_NAME=FUNCTION,
             _X_AMZN_TRACE_ID=f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
-            AWS_XRAY_DAEMON_ADDRESS=f"127.0.0.1:{port}",
+            AWS_XRAY_DAEMON_ADDRESS=daemon.address,
             METRICS_BACKEND="off",
             AWS_DEFAULT_REGION="us-east-1",
         )
@@ -101,7 +86,7 @@ def invoke(
         )
         # the back end was chosen from the Lambda environment alone
         assert json.loads(result.stdout.strip().splitlines()[-1]) == {"backend": "xray"}
-        return _received(daemon)
+        return daemon.documents()
 
     return run
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rez_telemetry.testing import FakeXRayDaemon
 
 LAMBDA_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 LAMBDA_SEGMENT = "53995c3f42cd8ad8"
@@ -81,28 +82,14 @@ HANDLER = textwrap.dedent(
 
 
 @pytest.fixture
-def daemon() -> Iterator[socket.socket]:
-    """A UDP socket where the X-Ray daemon would listen."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    listener.bind(("127.0.0.1", 0))
+def daemon() -> Iterator[FakeXRayDaemon]:
+    """Where the X-Ray daemon would listen."""
+    listener = FakeXRayDaemon()
     yield listener
     listener.close()
 
 
-def _received(daemon: socket.socket) -> list[dict[str, Any]]:
-    """Every document sent: `{"format": "json", "version": 1}\\n{...}` per datagram."""
-    documents = []
-    daemon.setblocking(False)  # the sender has exited: loopback datagrams are already queued
-    while True:
-        try:
-            datagram = daemon.recv(65535)
-        except BlockingIOError:
-            return documents
-        _, _, body = datagram.decode().partition("\n")
-        documents.append(json.loads(body))
-
-
-def _run(daemon: socket.socket, tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:
+def _run(daemon: FakeXRayDaemon, tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -112,7 +99,7 @@ def _run(daemon: socket.socket, tmp_path: Path, spec: dict[str, Any]) -> dict[st
         LAMBDA_TASK_ROOT=str(tmp_path),
         AWS_LAMBDA_FUNCTION_NAME=FUNCTION,
         _X_AMZN_TRACE_ID=f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
-        AWS_XRAY_DAEMON_ADDRESS=f"127.0.0.1:{daemon.getsockname()[1]}",
+        AWS_XRAY_DAEMON_ADDRESS=daemon.address,
         TRACING_BACKEND="xray",
         METRICS_BACKEND="off",
     )
@@ -141,7 +128,7 @@ def test_records_on_worker_threads_trace_under_the_invocation(
     outcome = _run(daemon, tmp_path, spec)
     assert outcome["answer"] == {"batchItemFailures": []}
     assert len(outcome["threads"]) == RECORDS
-    documents = _received(daemon)
+    documents = daemon.documents()
     # THEN the invocation's subsegment hangs under Lambda's segment
     [invocation] = [d for d in documents if d["name"] == FUNCTION]
     assert invocation["parent_id"] == LAMBDA_SEGMENT
