@@ -9,6 +9,7 @@ what the X-Ray back end sends.
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any, Protocol
@@ -108,6 +109,28 @@ class FakeXRayDaemon:
                 raise ValueError(f"not an X-Ray daemon datagram header: {header!r}")
             documents.append(json.loads(body))
 
+    def lambda_environment(
+        self, task_root: str, function_name: str, trace_header: str, **extra: str
+    ) -> dict[str, str]:
+        """An environment for a Lambda-like child process with active tracing, sending here.
+
+        This process's variables minus any telemetry setting (so the child chooses its back end
+        from the Lambda environment alone), plus Lambda's and `extra`.
+        """
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_TELEMETRY_SETTINGS)}
+        env.update(
+            LAMBDA_TASK_ROOT=task_root,
+            AWS_LAMBDA_FUNCTION_NAME=function_name,
+            _X_AMZN_TRACE_ID=trace_header,
+            AWS_XRAY_DAEMON_ADDRESS=self.address,
+            METRICS_BACKEND="off",
+            **extra,
+        )
+        return env
+
     def close(self) -> None:
         """Release the port."""
         self._socket.close()
+
+
+_TELEMETRY_SETTINGS = ("TRACING_", "TRACE_", "OTEL_", "METRICS_", "AWS_XRAY", "LOG_")

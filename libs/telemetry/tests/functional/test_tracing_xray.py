@@ -8,7 +8,6 @@ Lambda's facade segment and streams each subsegment to the daemon as it closes.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -64,17 +63,10 @@ def invoke(
     """Run one invocation in a Lambda-like process; returns what the daemon received."""
 
     def run(event: dict[str, Any]) -> list[dict[str, Any]]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TRACING_", "TRACE_", "OTEL_", "METRICS_", "AWS_XRAY", "LOG_"))
-        }
-        env.update(
-            LAMBDA_TASK_ROOT=str(tmp_path),
-            AWS_LAMBDA_FUNCTION_NAME=FUNCTION,
-            _X_AMZN_TRACE_ID=f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
-            AWS_XRAY_DAEMON_ADDRESS=daemon.address,
-            METRICS_BACKEND="off",
+        env = daemon.lambda_environment(
+            str(tmp_path),
+            FUNCTION,
+            f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
             AWS_DEFAULT_REGION="us-east-1",
         )
         result = subprocess.run(

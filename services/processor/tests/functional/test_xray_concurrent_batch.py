@@ -10,7 +10,6 @@ The handler runs in a fresh process set up as Lambda with active tracing sets on
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -90,18 +89,11 @@ def daemon() -> Iterator[FakeXRayDaemon]:
 
 
 def _run(daemon: FakeXRayDaemon, tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TRACING_", "TRACE_", "OTEL_", "METRICS_", "AWS_XRAY", "LOG_"))
-    }
-    env.update(
-        LAMBDA_TASK_ROOT=str(tmp_path),
-        AWS_LAMBDA_FUNCTION_NAME=FUNCTION,
-        _X_AMZN_TRACE_ID=f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
-        AWS_XRAY_DAEMON_ADDRESS=daemon.address,
+    env = daemon.lambda_environment(
+        str(tmp_path),
+        FUNCTION,
+        f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
         TRACING_BACKEND="xray",
-        METRICS_BACKEND="off",
     )
     result = subprocess.run(
         [sys.executable, "-c", HANDLER, json.dumps(spec), FUNCTION],
