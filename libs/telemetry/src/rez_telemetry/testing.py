@@ -9,8 +9,8 @@ what the X-Ray back end sends.
 from __future__ import annotations
 
 import json
-import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -110,14 +110,19 @@ class FakeXRayDaemon:
             documents.append(json.loads(body))
 
     def lambda_environment(
-        self, task_root: str, function_name: str, trace_header: str, **extra: str
+        self,
+        base: Mapping[str, str],
+        task_root: str,
+        function_name: str,
+        trace_header: str,
+        **extra: str,
     ) -> dict[str, str]:
         """An environment for a Lambda-like child process with active tracing, sending here.
 
-        This process's variables minus any telemetry setting (so the child chooses its back end
-        from the Lambda environment alone), plus Lambda's and `extra`.
+        `base` (the test's `os.environ`) minus any telemetry setting, so the child chooses its
+        back end from the Lambda environment alone, plus Lambda's variables and `extra`.
         """
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_TELEMETRY_SETTINGS)}
+        env = {k: v for k, v in base.items() if not k.startswith(_TELEMETRY_SETTINGS)}
         env.update(
             LAMBDA_TASK_ROOT=task_root,
             AWS_LAMBDA_FUNCTION_NAME=function_name,

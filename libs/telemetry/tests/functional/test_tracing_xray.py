@@ -8,6 +8,7 @@ Lambda's facade segment and streams each subsegment to the daemon as it closes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -64,6 +65,7 @@ def invoke(
 
     def run(event: dict[str, Any]) -> list[dict[str, Any]]:
         env = daemon.lambda_environment(
+            os.environ,
             str(tmp_path),
             FUNCTION,
             f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",

@@ -10,6 +10,7 @@ The handler runs in a fresh process set up as Lambda with active tracing sets on
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -90,6 +91,7 @@ def daemon() -> Iterator[FakeXRayDaemon]:
 
 def _run(daemon: FakeXRayDaemon, tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:
     env = daemon.lambda_environment(
+        os.environ,
         str(tmp_path),
         FUNCTION,
         f"Root={LAMBDA_ROOT};Parent={LAMBDA_SEGMENT};Sampled=1",
