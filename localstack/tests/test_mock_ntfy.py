@@ -23,6 +23,7 @@ from aiontfy.exceptions import (
 from python_ntfy import NtfyClient
 
 from rez_localstack.mock_ntfy import MockNtfy
+from rez_localstack.mock_ntfy.protocol import fingerprint, mask_authorization
 
 
 @pytest.fixture
@@ -164,9 +165,9 @@ def test_token_auth_when_required(ntfy: MockNtfy) -> None:
     bad_basic = base64.b64encode(b"phil:nope").decode()
     assert post(ntfy, "/secure", "x", Authorization=f"Basic {bad_basic}").status_code == 401
 
-    # the token arrived and was recorded, so tests can check it
+    # the token arrived and is recorded by fingerprint only, so tests can check which one it was
     recorded = ntfy.recorder.messages("secure")
-    assert recorded[0]["headers"]["Authorization"] == "Bearer tk_good"
+    assert recorded[0]["headers"]["Authorization"] == f"Bearer {fingerprint('tk_good')}"
     control(ntfy, "DELETE", "/_mock/config")
     assert post(ntfy, "/secure", "x").status_code == 200
 
@@ -313,7 +314,7 @@ def test_aiontfy_publishes_and_parses_answers_and_errors(ntfy: MockNtfy) -> None
 
     asyncio.run(scenario())
     first = ntfy.recorder.messages("lib")[0]
-    assert first["headers"]["Authorization"] == "Bearer tk_1"
+    assert first["headers"]["Authorization"] == f"Bearer {fingerprint('tk_1')}"
 
 
 def test_python_ntfy_sends_with_headers_and_token(ntfy: MockNtfy) -> None:
@@ -325,5 +326,32 @@ def test_python_ntfy_sends_with_headers_and_token(ntfy: MockNtfy) -> None:
     assert answer["topic"] == "pyclient" and answer["message"] == "hello from python-ntfy"
     assert answer["title"] == "Title" and answer["tags"] == ["a", "b"]
     recorded = ntfy.recorder.messages("pyclient")[0]
-    scheme, value = recorded["headers"]["Authorization"].split(" ", 1)
-    assert scheme == "Basic" and base64.b64decode(value) == b":tk_py"
+    sent = "Basic " + base64.b64encode(b":tk_py").decode()
+    assert recorded["headers"]["Authorization"] == mask_authorization(sent)
+
+
+# ---------------------------------------------------------------- what a web page can read
+
+
+def test_control_api_never_hands_out_credentials_nor_allows_other_origins(ntfy: MockNtfy) -> None:
+    # GIVEN a mock configured with a token and a user, and a publish that carried the token
+    control(ntfy, "POST", "/_mock/config", {"tokens": ["tk_secret"], "users": {"phil": "pw"}})
+    published = post(ntfy, "/private", "x", Authorization="Bearer tk_secret")
+    assert published.status_code == 200
+
+    # WHEN anything reads what the mock holds
+    answers = [
+        requests.get(ntfy.url + path, headers={"Origin": "http://evil.example"}, timeout=5)
+        for path in ("/_mock/config", "/_mock/requests", "/_mock/messages", "/private/json?poll=1")
+    ]
+
+    # THEN no answer lets another origin read it, and none contains a credential in clear
+    for answer in answers:
+        assert "Access-Control-Allow-Origin" not in answer.headers
+    assert "Access-Control-Allow-Origin" not in published.headers
+    for answer in answers[:3]:
+        assert "tk_secret" not in answer.text and "pw" not in answer.json().__repr__()
+    assert answers[0].json()["tokens"] == [fingerprint("tk_secret")]
+    lower_case = post(ntfy, "/private", "y", authorization="Bearer tk_secret")
+    assert lower_case.status_code == 200
+    assert "tk_secret" not in requests.get(ntfy.url + "/_mock/requests", timeout=5).text

@@ -7,6 +7,7 @@ follow ntfy's ``readParam``: the ``X-`` header, its short aliases, then the quer
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -181,6 +182,21 @@ def parse_authorization(header: str | None) -> Credentials | None:
             return Credentials(token=password)
         return Credentials(user=user, password=password)
     return Credentials()
+
+
+def fingerprint(secret: str) -> str:
+    """A short, stable digest of a credential: enough for a test to check which one was sent."""
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def mask_authorization(header: str) -> str:
+    """``Bearer tk_secret`` -> ``Bearer sha256:…``: what the control API shows instead of the value.
+
+    The control endpoints answer any local client (a web page the developer opens included), so
+    they never hand out a credential; the fingerprint still tells a test which one arrived.
+    """
+    scheme, _, value = header.strip().partition(" ")
+    return f"{scheme} {fingerprint(value.strip())}" if value else fingerprint(scheme)
 
 
 def new_message(topic: str) -> dict[str, Any]:

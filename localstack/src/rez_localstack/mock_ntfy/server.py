@@ -52,7 +52,6 @@ class _Handler(BaseHTTPRequestHandler):
             data = (json.dumps(payload) + "\n").encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -135,11 +134,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         parts = [p for p in path.split("/") if p]
         headers = {k: v for k, v in self.headers.items()}
+        recorded_headers = _masked(headers)
         entry = {
             "method": method,
             "path": path,
             "query": query,
-            "headers": headers,
+            "headers": recorded_headers,
             "body": body.decode("utf-8", errors="replace"),
             "received_at": time.time(),
         }
@@ -170,7 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
         entry["outcome"] = 200
         entry["response"] = message
         mock.recorder.request(entry)
-        mock.recorder.message({**message, "headers": headers, "method": method, "path": path})
+        mock.recorder.message(
+            {**message, "headers": recorded_headers, "method": method, "path": path}
+        )
         self._send_json(200, message)
 
     def _authorize(self, headers: dict[str, str]) -> None:
@@ -208,6 +210,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise protocol.not_found()
         self._authorize(headers)
         return protocol.from_http(parts[0], headers, query, body)
+
+
+def _masked(headers: dict[str, str]) -> dict[str, str]:
+    """The headers as recorded: ``Authorization`` (any case) reduced to its scheme and fingerprint."""
+    return {
+        name: protocol.mask_authorization(value) if name.lower() == "authorization" else value
+        for name, value in headers.items()
+    }
 
 
 class MockNtfy:

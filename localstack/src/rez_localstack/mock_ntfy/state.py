@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from rez_localstack.mock_ntfy.protocol import fingerprint
+
 
 class Recorder:
     """Every request received (with headers), and the messages accepted, in arrival order."""
@@ -119,7 +121,8 @@ class AccessConfig:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "tokens": sorted(self.tokens),
+            # fingerprints only: the control API never hands out a credential
+            "tokens": sorted(fingerprint(token) for token in self.tokens),
             "users": sorted(self.users),
             "rate_limit": self.rate_limit,
             "rate_window_s": self.rate_window_s,
