@@ -213,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _masked(headers: dict[str, str]) -> dict[str, str]:
-    """The headers as recorded: ``Authorization`` (any case) reduced to its scheme and fingerprint."""
+    """The headers as recorded: ``Authorization`` (any case) as its scheme and fingerprint."""
     return {
         name: protocol.mask_authorization(value) if name.lower() == "authorization" else value
         for name, value in headers.items()
