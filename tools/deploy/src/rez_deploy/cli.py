@@ -10,6 +10,7 @@ from rez_deploy.catalog import STACKS, STAGES
 from rez_deploy.changesets import DeployError
 from rez_deploy.deploy import deploy_all, deploy_service
 from rez_deploy.parameters import ParameterError
+from rez_deploy.safety import SafetyOverrides, UnsafeParametersError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a parameter of infra/parameters/<stage>.yaml, e.g. "
         "notifier.NtfyUrl=http://127.0.0.1:8090 or common.TracingBackend=otel (repeatable)",
     )
+    parser.add_argument(
+        "--allow-public-ntfy",
+        action="store_true",
+        help="deploy stage or prod even though ntfy gets no token (its topic is then public: "
+        "anyone can read the notifications and post to the topic)",
+    )
     return parser
 
 
@@ -70,13 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         "package": not args.skip_package,
         "build_dir": args.build_dir,
         "parameters": overrides_of(args.parameter),
+        "safety_overrides": SafetyOverrides(allow_public_ntfy=args.allow_public_ntfy),
     }
     try:
         if args.all:
             deploy_all(args.stage, args.endpoint, **options)
         else:
             deploy_service(args.service, args.stage, args.endpoint, **options)
-    except (DeployError, ParameterError) as error:
+    except (DeployError, ParameterError, UnsafeParametersError) as error:
         print(f"deploy failed: {error}", file=sys.stderr)
         return 1
     return 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from rez_deploy import safety
 from rez_deploy.artifacts import (
     artifacts_bucket_name,
     ensure_bucket,
@@ -26,6 +27,7 @@ from rez_deploy.parameters import (
     parameters_file,
     resolve_parameters,
 )
+from rez_deploy.safety import SafetyOverrides
 from rez_deploy.target import Target
 from rez_deploy.templates import parse_template, template_dir, template_path
 
@@ -120,6 +122,25 @@ def _deploy_one(
     return result
 
 
+def _refuse_unsafe(
+    specs: Iterable[StackSpec],
+    ctx: DeployContext,
+    templates: dict[str, dict[str, Any]],
+    overrides: SafetyOverrides | None,
+) -> None:
+    """Check every stack's parameters before the first one is deployed (UnsafeParametersError)."""
+    stage_file = merge_sections(
+        load_stage_file(parameters_file(ctx.templates_dir, ctx.stage)), ctx.overrides
+    )
+    for spec in specs:
+        values = resolve_parameters(
+            spec.name, ctx.stage, templates[spec.name], stage_file, templates
+        )
+        safety.check(
+            spec.name, ctx.stage, safety.with_defaults(templates[spec.name], values), overrides
+        )
+
+
 def print_result(result: StackResult, out: Printer) -> None:
     """`<stack>: <action>` and one indented `Key = Value` line per output."""
     out(f"{result.stack_name}: {result.action}")
@@ -140,6 +161,7 @@ def deploy_stacks(
     waiter: Waiter | None = None,
     out: Printer = print,
     parameters: Mapping[str, Mapping[str, str]] | None = None,
+    safety_overrides: SafetyOverrides | None = None,
 ) -> dict[str, StackResult]:
     """Deploy the named stacks (in the given order); stop at the first failure (DeployError).
 
@@ -159,10 +181,11 @@ def deploy_stacks(
         out=out,
         overrides=parameters or {},
     )
+    templates = _all_templates(directory)
+    _refuse_unsafe(specs, ctx, templates, safety_overrides)
     services = [spec.service for spec in specs if spec.service is not None]
     if package and services:
         (packager or make_packager(root))(services)
-    templates = _all_templates(directory)
     where = ctx.target.endpoint or f"AWS {ctx.target.region}"
     results: dict[str, StackResult] = {}
     for spec in specs:
