@@ -25,6 +25,7 @@ setup: ## install uv when missing, then sync every package (and the local AWS ha
 	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --all-packages --all-groups --frozen --quiet
 	@$(MAKE) --no-print-directory -C localstack setup
+	@$(UV) sync --project infra/lint --frozen --quiet
 
 # Suites that need the deployed system: `make test` runs them on one shared harness.
 HARNESS_SUITES := tools/rezctl/tests/harness tests/e2e
@@ -67,11 +68,12 @@ deployed-suites:
 	$(UV) run --frozen pytest tests/e2e || rc=1; \
 	exit $$rc
 
-lint: setup ## ruff, mypy, cfn-lint on every template, and the harness's own lint
+lint: setup ## ruff, mypy, cfn-lint and checkov on every template, and the harness's own lint
 	$(UV) run --frozen ruff check --no-cache .
 	$(UV) run --frozen ruff format --no-cache --check .
 	$(UV) run --frozen mypy $(addsuffix /src,$(PACKAGE_DIRS))
 	@if ls infra/cloudformation/*.yaml >/dev/null 2>&1; then $(UV) run --frozen cfn-lint infra/cloudformation/*.yaml; fi
+	$(UV) run --project infra/lint --frozen checkov --config-file infra/lint/checkov.yaml
 	@$(MAKE) --no-print-directory -C localstack lint
 
 format: ## apply ruff's fixes and formatting
