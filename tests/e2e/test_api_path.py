@@ -47,3 +47,11 @@ def test_health_needs_no_token(api):
     response = api.get("/health")
     assert response.status_code == 200
     assert response.headers["X-Correlation-ID"]
+
+
+def test_health_answers_other_methods_with_405_as_documented(api):
+    # services/web-api/openapi.yaml documents 405 (with Allow) for a method a path does not take
+    response = api.post("/health", json={})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.headers["Content-Type"].startswith("application/problem+json")
