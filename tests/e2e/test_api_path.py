@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
 from e2e_support import wait_for
 
 
@@ -55,3 +58,27 @@ def test_health_answers_other_methods_with_405_as_documented(api):
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET"
     assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_every_request_leaves_an_access_log_line_with_its_caller(api, tokens, aws):
+    # GIVEN a caller with a known subject
+    subject = f"user-access-{uuid.uuid4().hex[:8]}"
+    token = tokens.mint(sub=subject)
+
+    # WHEN it reads a message that does not exist
+    response = api.get(f"/messages/{uuid.uuid4()}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+
+    # THEN the stage's access log (JSON, one line a request) names the caller, status and path
+    def logged():
+        events = aws("logs").filter_log_events(
+            logGroupName="/aws/apigateway/rez-agent-api-dev/access", filterPattern=f'"{subject}"'
+        )["events"]
+        lines = [json.loads(event["message"]) for event in events]
+        return [line for line in lines if line["caller"] == subject]
+
+    [line] = wait_for(logged, timeout=30)
+    assert line["caller"] == subject
+    assert line["status"] == "404"
+    assert line["method"] == "GET"
+    assert line["resourcePath"] == "/api/messages/{id}"
