@@ -1,4 +1,5 @@
-"""3. Bad tokens get 401, a token without the write scope gets 403, and none creates a message."""
+"""Bad tokens get 401, a token without the write (read) scope gets 403 on writes (reads), and
+none creates a message."""
 
 from __future__ import annotations
 
@@ -33,11 +34,22 @@ def bad_tokens(tokens) -> dict[str, str | None]:
         "alg none": unsigned(claims),
         "wrong audience": tokens.mint(aud="someone-else"),
         "garbage": "not.a.jwt",
+        # still valid, but issued for longer than the stage's maximum lifetime (a day in dev)
+        "lifetime too long": tokens.mint(iat=now - 86_400, exp=now + 600),
     }
 
 
 @pytest.mark.parametrize(
-    "case", ["no token", "expired", "bad signature", "alg none", "wrong audience", "garbage"]
+    "case",
+    [
+        "no token",
+        "expired",
+        "bad signature",
+        "alg none",
+        "wrong audience",
+        "garbage",
+        "lifetime too long",
+    ],
 )
 def test_a_bad_token_is_unauthorized_and_creates_nothing(case, api, tokens, aws, system):
     # GIVEN the number of stored messages
@@ -65,3 +77,19 @@ def test_a_token_without_the_write_scope_is_forbidden(api, tokens, aws, system):
     # the same token may still read
     listed = api.get("/messages", headers={"Authorization": f"Bearer {token}"})
     assert listed.status_code == 200, listed.text
+
+
+def test_a_token_without_the_read_scope_is_forbidden_to_read_but_may_write(api, tokens):
+    token = tokens.mint(scopes="messages:write")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    listed = api.get("/messages", headers=headers)
+    one = api.get("/messages/00000000-0000-4000-8000-000000000000", headers=headers)
+
+    assert listed.status_code == 403, listed.text
+    assert one.status_code == 403, one.text
+    assert listed.json() == {
+        "Message": "User is not authorized to access this resource with an explicit deny"
+    }
+    created = api.post("/messages", json={"message": "write-only caller"}, headers=headers)
+    assert created.status_code == 202, created.text

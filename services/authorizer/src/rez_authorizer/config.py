@@ -18,6 +18,8 @@ JWT_ISSUER: Final = "JWT_ISSUER"
 JWT_AUDIENCE: Final = "JWT_AUDIENCE"
 JWKS_URL: Final = "JWKS_URL"
 JWT_WRITE_SCOPE: Final = "JWT_WRITE_SCOPE"
+JWT_READ_SCOPE: Final = "JWT_READ_SCOPE"
+JWT_MAX_LIFETIME_SECONDS: Final = "JWT_MAX_LIFETIME_SECONDS"
 JWT_LEEWAY_SECONDS: Final = "JWT_LEEWAY_SECONDS"
 JWKS_MIN_REFRESH_SECONDS: Final = "JWKS_MIN_REFRESH_SECONDS"
 
@@ -56,6 +58,8 @@ class AuthorizerConfig:
     secret_name: str | None = None
     jwks_url: str | None = None
     write_scope: str | None = None
+    read_scope: str | None = None
+    max_lifetime_seconds: float | None = None  # exp - iat at most this; None: any lifetime
     leeway_seconds: float = DEFAULT_LEEWAY_SECONDS
     min_refresh_seconds: float = DEFAULT_MIN_REFRESH_SECONDS
 
@@ -85,6 +89,8 @@ class AuthorizerConfig:
             raise ConfigurationError(
                 JWT_LEEWAY_SECONDS, f"must be between 0 and {MAX_LEEWAY_SECONDS:g} seconds"
             )
+        if self.max_lifetime_seconds is not None and self.max_lifetime_seconds <= 0:
+            raise ConfigurationError(JWT_MAX_LIFETIME_SECONDS, "must be positive (or unset)")
         if self.min_refresh_seconds < 0:
             raise ConfigurationError(JWKS_MIN_REFRESH_SECONDS, "must not be negative")
 
@@ -114,6 +120,8 @@ class AuthorizerConfig:
             secret_name=env.get(JWT_SECRET_NAME, "").strip() or None,
             jwks_url=env.get(JWKS_URL, "").strip() or None,
             write_scope=env.get(JWT_WRITE_SCOPE, "").strip() or None,
+            read_scope=env.get(JWT_READ_SCOPE, "").strip() or None,
+            max_lifetime_seconds=_seconds(env, JWT_MAX_LIFETIME_SECONDS, 0.0) or None,
             leeway_seconds=_seconds(env, JWT_LEEWAY_SECONDS, DEFAULT_LEEWAY_SECONDS),
             min_refresh_seconds=_seconds(
                 env, JWKS_MIN_REFRESH_SECONDS, DEFAULT_MIN_REFRESH_SECONDS

@@ -26,7 +26,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             reject(RejectionReason.MISCONFIGURED, str(error))
         except Exception as error:  # e.g. no AWS region for the SDK: still a 401, never a 500
             reject(RejectionReason.INTERNAL_ERROR, f"bootstrap: {type(error).__name__}")
-        return authorize(event, deps.verifier, write_scope=deps.config.write_scope)
+        return authorize(
+            event,
+            deps.verifier,
+            write_scope=deps.config.write_scope,
+            read_scope=deps.config.read_scope,
+        )
     except UnauthorizedError:
         # The decision is already logged (WARNING, with its reason): `handled` keeps the
         # decorator from logging every refused token again as an ERROR "Invocation failed".

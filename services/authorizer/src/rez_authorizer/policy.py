@@ -3,8 +3,9 @@
 API Gateway caches the answer per token for the authorizer's TTL and applies it to *every*
 method the caller then invokes, so the policy always covers the whole stage (`.../{stage}/*/*`),
 never just the `methodArn` that triggered it. A caller without the write scope gets that same
-stage-wide Allow plus an explicit Deny on the write verbs (explicit Deny wins in IAM): reads pass,
-writes answer 403, and the cached policy stays right whichever method comes next.
+stage-wide Allow plus an explicit Deny on the write verbs (explicit Deny wins in IAM), and one
+without the read scope a Deny on the read verbs: what the scopes cover passes, the rest answers
+403, and the cached policy stays right whichever method comes next.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rez_authorizer.tokens import Identity
 POLICY_VERSION: Final = "2012-10-17"
 INVOKE_ACTION: Final = "execute-api:Invoke"
 WRITE_METHODS: Final = ("POST", "PUT", "PATCH", "DELETE")
+READ_METHODS: Final = ("GET", "HEAD")
 
 
 class InvalidMethodArnError(ValueError):
@@ -54,21 +56,24 @@ class MethodArn:
         return f"{base}/{self.stage}/{verb}/{resource}"
 
 
-def build_policy(method_arn: MethodArn, identity: Identity, *, can_write: bool) -> dict[str, Any]:
+def build_policy(
+    method_arn: MethodArn, identity: Identity, *, denied_methods: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The authorizer answer: principal, stage-wide policy, and the context the API reads.
 
-    Context values must be strings, numbers or booleans, so `scopes` is space-separated and a
-    missing email is the empty string.
+    `denied_methods` (those the token's scopes do not cover) get an explicit Deny over the
+    stage-wide Allow. Context values must be strings, numbers or booleans, so `scopes` is
+    space-separated and a missing email is the empty string.
     """
     statements: list[dict[str, Any]] = [
         {"Action": INVOKE_ACTION, "Effect": "Allow", "Resource": [method_arn.stage_resource()]}
     ]
-    if not can_write:
+    if denied_methods:
         statements.append(
             {
                 "Action": INVOKE_ACTION,
                 "Effect": "Deny",
-                "Resource": [method_arn.stage_resource(verb) for verb in WRITE_METHODS],
+                "Resource": [method_arn.stage_resource(verb) for verb in denied_methods],
             }
         )
     return {

@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final, NoReturn
 
-from rez_authorizer.policy import WRITE_METHODS, InvalidMethodArnError, MethodArn, build_policy
+from rez_authorizer.policy import (
+    READ_METHODS,
+    WRITE_METHODS,
+    InvalidMethodArnError,
+    MethodArn,
+    build_policy,
+)
 from rez_authorizer.tokens import (
     SERVER_SIDE_REASONS,
     RejectionReason,
@@ -29,7 +35,7 @@ class Decision(StrEnum):
     """The `Decision` dimension of `AuthorizerDecisions` and the `decision` log field."""
 
     ALLOWED = "allowed"  # every method of the stage
-    DENIED = "denied"  # reads allowed, write methods explicitly denied (403)
+    DENIED = "denied"  # the methods its scopes do not cover explicitly denied (403)
     UNAUTHORIZED = "unauthorized"  # no identity: API Gateway answers 401
 
 
@@ -42,7 +48,11 @@ class UnauthorizedError(Exception):
 
 
 def authorize(
-    event: Mapping[str, Any], verifier: TokenVerifier, *, write_scope: str | None
+    event: Mapping[str, Any],
+    verifier: TokenVerifier,
+    *,
+    write_scope: str | None,
+    read_scope: str | None = None,
 ) -> dict[str, Any]:
     """The policy for a TOKEN authorizer event, or `UnauthorizedError` (never anything else)."""
     try:
@@ -56,18 +66,23 @@ def authorize(
         logger.opt(exception=True).error("Authorizer failed unexpectedly")
         reject(RejectionReason.INTERNAL_ERROR, type(error).__name__)
 
-    can_write = write_scope is None or write_scope in identity.scopes
-    decision = Decision.ALLOWED if can_write else Decision.DENIED
+    denied: list[str] = []
+    missing: list[str] = []
+    for scope, methods in ((read_scope, READ_METHODS), (write_scope, WRITE_METHODS)):
+        if scope is not None and scope not in identity.scopes:
+            denied.extend(methods)
+            missing.append(scope)
+    decision = Decision.DENIED if denied else Decision.ALLOWED
     logger.info(
         DECISION_LOG_EVENT,
         decision=str(decision),
         user_id=identity.user_id,
         scopes=" ".join(identity.scopes),
-        denied_methods=[] if can_write else list(WRITE_METHODS),
-        reason=None if can_write else f"missing scope {write_scope}",
+        denied_methods=denied,
+        reason=f"missing scope {' and '.join(missing)}" if missing else None,
     )
     metrics.record_count(AUTHORIZER_DECISIONS, 1, {"Decision": str(decision)})
-    return build_policy(method_arn, identity, can_write=can_write)
+    return build_policy(method_arn, identity, denied_methods=tuple(denied))
 
 
 def reject(reason: RejectionReason, detail: str) -> NoReturn:

@@ -40,6 +40,7 @@ class RejectionReason(StrEnum):
     INVALID_CLAIM = "invalid_claim"
     WRONG_ISSUER = "wrong_issuer"
     WRONG_AUDIENCE = "wrong_audience"
+    LIFETIME_TOO_LONG = "lifetime_too_long"
     MISCONFIGURED = "misconfigured"
     INTERNAL_ERROR = "internal_error"
 
@@ -216,7 +217,21 @@ class TokenVerifier:
             )
         except jwt_errors.PyJWTError as error:
             raise _rejection(error) from None
+        self._check_lifetime(claims)
         return claims
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A token may not promise more than `max_lifetime_seconds` between `iat` and `exp`:
+        a long-lived token that leaks stays usable for that long, whatever the issuer chose."""
+        limit = self._config.max_lifetime_seconds
+        if limit is None:
+            return
+        lifetime = float(claims["exp"]) - float(claims["iat"])
+        if lifetime > limit:
+            raise TokenRejectedError(
+                RejectionReason.LIFETIME_TOO_LONG,
+                f"exp - iat is {lifetime:g} s, more than the {limit:g} s allowed",
+            )
 
 
 def _header(token: str) -> dict[str, Any]:

@@ -211,3 +211,59 @@ def test_junk_never_becomes_anything_but_401(hs256_env, kit, context, captured, 
     event = kit.event(EVENT, None)
     event["authorizationToken"] = junk
     unauthorized(event, context)
+
+
+def test_a_token_without_the_read_scope_writes_but_cannot_read(
+    hs256_env, kit, context, captured, monkeypatch
+):
+    # GIVEN an authorizer that requires messages:read for reads, and a write-only token
+    monkeypatch.setenv("JWT_READ_SCOPE", "messages:read")
+    token = kit.hs256(scope=kit.WRITE_SCOPE)
+    # WHEN authorized
+    answer = handler(kit.event("tokenAuthorizerEvent.json", token), context)
+    # THEN reads are explicitly denied (403 on GET) and writes still allowed
+    stage = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/test"
+    allow, deny = answer["policyDocument"]["Statement"]
+    assert allow["Effect"] == "Allow"
+    assert deny == {
+        "Action": "execute-api:Invoke",
+        "Effect": "Deny",
+        "Resource": [f"{stage}/GET/*", f"{stage}/HEAD/*"],
+    }
+    [decision] = captured.decisions()
+    assert (decision["decision"], decision["reason"]) == ("denied", "missing scope messages:read")
+
+
+def test_a_token_with_neither_scope_is_denied_reads_and_writes(
+    hs256_env, kit, context, captured, monkeypatch
+):
+    monkeypatch.setenv("JWT_READ_SCOPE", "messages:read")
+    answer = handler(kit.event("tokenAuthorizerEvent.json", kit.hs256(scope="other")), context)
+    deny = answer["policyDocument"]["Statement"][1]
+    assert [resource.rsplit("/", 2)[1] for resource in deny["Resource"]] == [
+        "GET",
+        "HEAD",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+    ]
+    [decision] = captured.decisions()
+    assert decision["reason"] == "missing scope messages:read and messages:write"
+
+
+def test_a_token_living_longer_than_the_maximum_lifetime_is_401(
+    hs256_env, kit, context, captured, monkeypatch
+):
+    # GIVEN a maximum lifetime of one hour
+    monkeypatch.setenv("JWT_MAX_LIFETIME_SECONDS", "3600")
+    now = int(time.time())
+    # WHEN a still-valid token issued two hours ago for three hours is presented
+    too_long = kit.hs256(iat=now - 7200, exp=now + 3600)
+    # THEN it is refused as API Gateway's 401, with the reason logged
+    with pytest.raises(Exception, match="Unauthorized"):
+        handler(kit.event("tokenAuthorizerEvent.json", too_long), context)
+    assert [d["reason"] for d in captured.decisions()] == ["lifetime_too_long"]
+    # AND a token within the limit passes
+    fine = kit.hs256(iat=now - 60, exp=now + 3000)
+    assert handler(kit.event("tokenAuthorizerEvent.json", fine), context)["principalId"]

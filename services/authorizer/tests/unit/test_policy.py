@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rez_authorizer.policy import InvalidMethodArnError, MethodArn, build_policy
+from rez_authorizer.policy import WRITE_METHODS, InvalidMethodArnError, MethodArn, build_policy
 from rez_authorizer.tokens import Identity
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/GET/api/messages/42"
@@ -35,7 +35,7 @@ def test_a_writer_gets_one_stage_wide_allow():
     # GIVEN an identity with the write scope
     identity = Identity("user-1", "ada@example.com", ("messages:read", "messages:write"))
     # WHEN the policy is built
-    answer = build_policy(MethodArn.parse(ARN), identity, can_write=True)
+    answer = build_policy(MethodArn.parse(ARN), identity)
     # THEN exactly what API Gateway expects, cacheable for every method
     assert answer == {
         "principalId": "user-1",
@@ -57,7 +57,7 @@ def test_a_reader_gets_reads_allowed_and_writes_denied():
     # GIVEN an identity without the write scope and no email
     identity = Identity("user-2", None, ())
     # WHEN the policy is built
-    answer = build_policy(MethodArn.parse(ARN), identity, can_write=False)
+    answer = build_policy(MethodArn.parse(ARN), identity, denied_methods=WRITE_METHODS)
     # THEN the stage is allowed, every write verb explicitly denied; context stays scalar
     allow, deny = answer["policyDocument"]["Statement"]
     assert allow == {
