@@ -53,6 +53,8 @@ SERVICE_ENV = {
         "JWT_AUDIENCE",
         "JWKS_URL",
         "JWT_WRITE_SCOPE",
+        "JWT_READ_SCOPE",
+        "JWT_MAX_LIFETIME_SECONDS",
     },
 }
 
