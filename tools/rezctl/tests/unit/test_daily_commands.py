@@ -88,8 +88,7 @@ def test_output_table_prints_a_table():
     out = io.StringIO()
     assert main(["--output", "table", "samples"], stdout=out, stderr=io.StringIO()) == 0
     assert "apigw-token-authorizer" in out.getvalue()
-    with pytest.raises(ValueError):
-        json.loads(out.getvalue())
+    assert not out.getvalue().lstrip().startswith(("{", "["))
 
 
 def test_bad_output_value_is_a_usage_error():
