@@ -19,6 +19,7 @@ from pathlib import Path
 from rezctl import journey
 from rezctl.api import send_message
 from rezctl.dashboard import collect, draw
+from rezctl.durations import parse_duration
 from rezctl.records import get_record
 from rezctl.target import Target
 
@@ -26,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 COLOURS = {"green": "#2e7d32", "red": "#c62828", "yellow": "#b7950b", "cyan": "#00838f",
            "magenta": "#8e24aa", "blue": "#1565c0", "dim": "#757575"}  # fmt: skip
 WIDTH = 118
+TERMINAL = ("completed", "failed")
 
 
 def _palette_png(figure: object, out: Path, dpi: int) -> None:
@@ -70,6 +72,7 @@ def trace_png(found: journey.Journey, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--correlation-id")
+    parser.add_argument("--since", default="30m", help="the dashboard's time range (30m)")
     args = parser.parse_args()
     target = Target.resolve()
     if not target.is_local:
@@ -87,7 +90,8 @@ def main() -> None:
         identifier = sent.correlation_id
         time.sleep(5)  # the last log lines and spans reach the log groups a little later
     trace_png(journey.collect(identifier, target=target), HERE / "trace.png")
-    _palette_png(draw(collect(target, cloudwatch_images=False)), HERE / "dashboard.png", dpi=60)
+    board = collect(target, since=parse_duration(args.since), cloudwatch_images=False)
+    _palette_png(draw(board), HERE / "dashboard.png", dpi=60)
     for name in ("dashboard.png", "trace.png"):
         print(f"{HERE / name}: {(HERE / name).stat().st_size // 1024} KB")
 
