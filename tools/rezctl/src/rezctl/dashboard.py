@@ -245,7 +245,8 @@ def _image_panel(
     try:
         panel.image = widget_images.widget_image(target, widget, end - start)
     except ClientError as error:
-        panel.error = f"CloudWatch could not draw it: {error}"
+        code = error.response.get("Error", {}).get("Code", "error")
+        panel.error = f"CloudWatch could not draw it ({code})"
     return panel
 
 

@@ -132,3 +132,25 @@ def test_invoke_json_output_carries_the_decoded_log_tail(deployed: Target):
     assert answer["payload"]["statusCode"] == 200
     assert answer["function_error"] is None
     assert "END RequestId:" in answer["log_tail"]
+
+
+def test_the_dashboard_is_drawn_here_on_the_harness_which_has_no_renderer(
+    deployed: Target, tmp_path
+):
+    out = io.StringIO()
+    where = ["--endpoint", deployed.endpoint or ""]
+    image = str(tmp_path / "d.png")
+    assert main([*where, "--json", "dashboard", "--out", image], stdout=out) == 0
+    import json
+
+    panels = json.loads(out.getvalue())["panels"]
+    assert len(panels) == 12
+    assert {p["drawn_by"] for p in panels} == {"rezctl"}
+    # asking the harness's CloudWatch to draw fails per widget, as it has no GetMetricWidgetImage
+    out = io.StringIO()
+    code = main([*where, "--json", "dashboard", "--out", image, "--renderer", "cloudwatch"],
+                stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert code == 0
+    graphs = [p for p in json.loads(out.getvalue())["panels"] if p["view"] != "singleValue"]
+    assert graphs
+    assert all("CloudWatch could not draw it" in (p["error"] or "") for p in graphs)
