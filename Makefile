@@ -99,15 +99,17 @@ e2e: setup ## the end-to-end suite against the local AWS (starts it when none ru
 demo: setup ## the system's main job, locally: deploy everything and follow messages end to end
 	@$(UV) run --frozen --package rez-demo python -m rez_demo
 
-# DRY_RUN=1 previews the change sets; YES=1 applies to prod without asking (CI).
-DEPLOY_FLAGS = $(if $(DRY_RUN),--dry-run,) $(if $(YES),--yes,)
+# DRY_RUN=1 previews the change sets; YES=1 applies to prod without asking (CI);
+# PARAMETERS="--parameter SECTION.NAME=VALUE ..." overrides the stage file (deploy-code needs the
+# same overrides as the deploy it follows, or it sees drift).
+DEPLOY_FLAGS = $(if $(DRY_RUN),--dry-run,) $(if $(YES),--yes,) $(PARAMETERS)
 
 deploy: ## deploy every stack (or SERVICE=<name>) to AWS, or to the harness when LOCALSTACK_ENDPOINT is set; DRY_RUN=1 previews, YES=1 skips prod's question
 	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all) $(DEPLOY_FLAGS)
 
 deploy-code: ## push one function's code only (SERVICE=<name>), refused when its stack's configuration drifted
 	@[ -n "$(SERVICE)" ] || { echo "usage: make deploy-code SERVICE=<name> [STAGE=dev]"; exit 2; }
-	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) --service $(SERVICE) --code-only $(if $(YES),--yes,)
+	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) --service $(SERVICE) --code-only $(if $(YES),--yes,) $(PARAMETERS)
 
 # On the harness: ntfy is the mock (no rate limit), spans go to the functions' logs.
 LOCAL_PARAMETERS := --parameter common.TracingBackend=otel \

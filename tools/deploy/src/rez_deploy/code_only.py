@@ -24,6 +24,7 @@ from rez_deploy.catalog import check_stage, stack_spec
 from rez_deploy.changesets import SUCCEEDED, describe_stack
 from rez_deploy.deploy import DeployContext, all_templates, local_parameters_of, repo_root_of
 from rez_deploy.packaging import Packager, make_packager, zip_path
+from rez_deploy.parameters import as_parameter_value
 from rez_deploy.target import Target
 from rez_deploy.templates import template_dir, template_path
 
@@ -133,7 +134,14 @@ def deploy_code(
     stack_name = spec.stack_name(stage)
     templates = all_templates(directory)
     body = template_path(spec.name, directory).read_text(encoding="utf-8")
-    check_no_drift(cfn, stack_name, body, local_parameters_of(ctx, spec, templates))
+    # DescribeStacks lists every parameter, defaults included: compare like with like.
+    defaults = {
+        name: as_parameter_value(declared["Default"])
+        for name, declared in (templates[spec.name].get("Parameters") or {}).items()
+        if isinstance(declared, dict) and "Default" in declared
+    }
+    wanted = {**defaults, **local_parameters_of(ctx, spec, templates)}
+    check_no_drift(cfn, stack_name, body, wanted)
     function = function_of(cfn, stack_name)
     if confirm is not None and not confirm(f"update the code of {function}?"):
         raise DriftError("declined: nothing was changed")

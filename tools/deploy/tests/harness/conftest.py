@@ -33,6 +33,7 @@ Parameters:
   CodeBucket: {Type: String}
   CodeKey: {Type: String}
   Greeting: {Type: String, Default: hello}
+  TimeoutSeconds: {Type: Number, Default: 10} # never set: its default must not read as drift
 Resources:
   Role:
     Type: AWS::IAM::Role
@@ -47,7 +48,7 @@ Resources:
       FunctionName: !Sub rez-deploy-test-${Stage}
       Runtime: python3.13
       Handler: handler.handler
-      Timeout: 10
+      Timeout: !Ref TimeoutSeconds
       Role: !GetAtt Role.Arn
       Code: {S3Bucket: !Ref CodeBucket, S3Key: !Ref CodeKey}
       Environment:
