@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="print each stack's change set (resources added, modified, removed; parameters "
-        "changed), then delete it: nothing is applied",
+        "changed), then delete it: no stack changes (the zips are still built and uploaded to "
+        "the artifacts bucket, content-addressed: the change sets name their keys)",
     )
     mode.add_argument(
         "--code-only",
