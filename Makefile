@@ -16,7 +16,7 @@ PACKAGE_DIRS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools
 PACKAGE_DIRS := $(patsubst %/pyproject.toml,%,$(PACKAGE_DIRS))
 SERVICES := $(patsubst services/%,%,$(wildcard services/*))
 
-.PHONY: help setup test test-deployed deployed-suites run-tests harness-tests lint format package demo e2e up down deploy deploy-local bench clean
+.PHONY: help setup test test-deployed deployed-suites run-tests harness-tests lint format package demo e2e up down status deploy deploy-code deploy-local bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ setup: ## install uv when missing, then sync every package (and the local AWS ha
 	@$(UV) sync --project infra/lint --frozen --quiet
 
 # Suites that need the deployed system: `make test` runs them on one shared harness.
-HARNESS_SUITES := tools/rezctl/tests/harness tests/e2e
+HARNESS_SUITES := tools/rezctl/tests/harness tools/deploy/tests/harness tests/e2e
 LAUNCHER = $(UV) run --project localstack --frozen --quiet python -m rez_localstack.launcher
 FREE_PORT = python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
@@ -53,7 +53,7 @@ run-tests:
 harness-tests: # the local AWS harness's own tests (it starts its own LocalStack on a free port)
 	@$(MAKE) --no-print-directory -C localstack test
 
-test-deployed: setup ## rezctl's and the end-to-end suites on one shared harness (LOCALSTACK_ENDPOINT's, else a new one)
+test-deployed: setup ## rezctl's, rez_deploy's and the end-to-end suites on one shared harness (LOCALSTACK_ENDPOINT's, else a new one)
 	@if [ -n "$${LOCALSTACK_ENDPOINT:-}" ]; then \
 	  $(MAKE) --no-print-directory deployed-suites; exit $$?; fi; \
 	port=$$($(FREE_PORT)); ntfy=$$($(FREE_PORT)); \
@@ -65,6 +65,7 @@ test-deployed: setup ## rezctl's and the end-to-end suites on one shared harness
 deployed-suites:
 	@rc=0; \
 	$(UV) run --frozen --package rezctl pytest tools/rezctl/tests/harness || rc=1; \
+	$(UV) run --frozen --package rez-deploy pytest tools/deploy/tests/harness || rc=1; \
 	$(UV) run --frozen pytest tests/e2e || rc=1; \
 	exit $$rc
 
@@ -89,14 +90,26 @@ up: ## start the local AWS (LocalStack without Docker) and the mock ntfy on 127.
 down: ## stop exactly what `make up` started
 	@$(MAKE) --no-print-directory -C localstack down
 
+status: ## is the local AWS up? (JSON; exit 0 when healthy)
+	@$(MAKE) --no-print-directory -C localstack status
+
 e2e: setup ## the end-to-end suite against the local AWS (starts it when none runs)
 	$(UV) run --frozen pytest tests/e2e
 
 demo: setup ## the system's main job, locally: deploy everything and follow messages end to end
 	@$(UV) run --frozen --package rez-demo python -m rez_demo
 
-deploy: ## deploy every stack (or SERVICE=<name>) to AWS, or to the harness when LOCALSTACK_ENDPOINT is set
-	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all)
+# DRY_RUN=1 previews the change sets; YES=1 applies to prod without asking (CI);
+# PARAMETERS="--parameter SECTION.NAME=VALUE ..." overrides the stage file (deploy-code needs the
+# same overrides as the deploy it follows, or it sees drift).
+DEPLOY_FLAGS = $(if $(DRY_RUN),--dry-run,) $(if $(YES),--yes,) $(PARAMETERS)
+
+deploy: ## deploy every stack (or SERVICE=<name>) to AWS, or to the harness when LOCALSTACK_ENDPOINT is set; DRY_RUN=1 previews, YES=1 skips prod's question
+	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all) $(DEPLOY_FLAGS)
+
+deploy-code: ## push one function's code only (SERVICE=<name>), refused when its stack's configuration drifted
+	@[ -n "$(SERVICE)" ] || { echo "usage: make deploy-code SERVICE=<name> [STAGE=dev]"; exit 2; }
+	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) --service $(SERVICE) --code-only $(if $(YES),--yes,) $(PARAMETERS)
 
 # On the harness: ntfy is the mock (no rate limit), spans go to the functions' logs.
 LOCAL_PARAMETERS := --parameter common.TracingBackend=otel \
@@ -106,6 +119,17 @@ LOCAL_PARAMETERS := --parameter common.TracingBackend=otel \
 deploy-local: ## deploy every stack (or SERVICE=<name>) to the local harness (starts it when none runs)
 	@$(MAKE) --no-print-directory -C localstack up >/dev/null
 	LOCALSTACK_ENDPOINT=$${LOCALSTACK_ENDPOINT:-http://127.0.0.1:4566} $(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),--all) $(LOCAL_PARAMETERS)
+
+# bench/README.md says what each script measures; BENCH=<name> runs one (harness, telemetry,
+# telemetry_logging, e2e). The e2e bench starts its own harness unless LOCALSTACK_ENDPOINT is set.
+BENCH ?= harness telemetry telemetry_logging e2e
+
+bench: setup ## run the benchmark scripts (they print figures; BENCH=<name> for one)
+	@for name in $(BENCH); do echo "== bench/$$name.py"; case $$name in \
+	  harness) $(MAKE) --no-print-directory -C localstack bench ;; \
+	  telemetry|telemetry_logging) $(UV) run --frozen --package rez-telemetry python bench/$$name.py --quick ;; \
+	  e2e) $(UV) run --frozen python bench/e2e.py ;; \
+	  *) echo "no bench named $$name"; exit 2 ;; esac; done
 
 clean: ## remove build output
 	rm -rf build

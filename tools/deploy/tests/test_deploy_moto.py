@@ -126,6 +126,7 @@ def test_a_failed_stack_reports_the_first_failed_resource_not_the_rollback():
         event("Table", "AWS::DynamoDB::Table", "CREATE_IN_PROGRESS", "", 2),
         event("s5", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated", 1),
     ]
+    review = event("s5", "AWS::CloudFormation::Stack", "REVIEW_IN_PROGRESS", "User Initiated", 0)
     stubber = Stubber(cfn)
     stubber.add_client_error(
         "describe_stacks",
@@ -143,17 +144,34 @@ def test_a_failed_stack_reports_the_first_failed_resource_not_the_rollback():
         },
     )
     stubber.add_response("describe_stacks", stack("REVIEW_IN_PROGRESS"))
+    stubber.add_response("describe_stack_events", {"StackEvents": [review]})  # before executing
     stubber.add_response("execute_change_set", {})
+    stubber.add_response("describe_stack_events", {"StackEvents": [*events[-2:], review]})
     stubber.add_response("describe_stacks", stack("CREATE_IN_PROGRESS"))
+    stubber.add_response("describe_stack_events", {"StackEvents": [*events, review]})
     stubber.add_response("describe_stacks", stack("ROLLBACK_COMPLETE"))
+    stubber.add_response("describe_stack_events", {"StackEvents": [*events, review]})
     stubber.add_response("describe_stack_events", {"StackEvents": events})
+    printed: list[str] = []
     # WHEN deploying THEN the error carries the table's reason, not the cancellation or summary
     with stubber, pytest.raises(DeployError) as raised:
-        deploy_stack(cfn, StackRequest("s5", {}, "Resources: {}"), FAST)
+        deploy_stack(cfn, StackRequest("s5", {}, "Resources: {}"), FAST, out=printed.append)
     assert raised.value.reason == (
         "ROLLBACK_COMPLETE: Table (AWS::DynamoDB::Table) CREATE_FAILED: Resource handler returned "
         'message: "Table already exists: rez-agent-messages-dev"'
     )
+    # AND every event of this operation was printed once, oldest first, as it appeared
+    streamed = printed[: printed.index("s5: failed because of")]
+    assert [line.split()[1:3] for line in streamed] == [
+        [e["LogicalResourceId"], e["ResourceType"]] for e in reversed(events)
+    ]
+    assert "REVIEW_IN_PROGRESS" not in "\n".join(printed)  # an earlier operation's event
+    # AND after them, what explains the failure and the state the stack is left in
+    tail = printed[len(streamed) :]
+    assert tail[0] == "s5: failed because of"
+    assert "Table  AWS::DynamoDB::Table  CREATE_FAILED  Resource handler" in tail[1]
+    assert len(tail) == 3  # the cancelled Topic is not a cause
+    assert tail[2].startswith("s5: rolled back (ROLLBACK_COMPLETE): nothing remains")
 
 
 def write_zip(path: Path, content: str) -> Path:

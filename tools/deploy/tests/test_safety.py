@@ -134,6 +134,7 @@ def test_cli_prints_the_refusal_and_exits_1():
                 "--endpoint",
                 "http://127.0.0.1:9",
                 "--skip-package",
+                "--yes",  # past prod's confirmation: the parameters are refused before anything
                 "--parameter",
                 "notifier.NtfyTokenSecretEnabled=false",
             ]

@@ -19,9 +19,13 @@ from typing import Any, Final, Literal
 
 from botocore.exceptions import ClientError
 
+from rez_deploy.events import ROLLBACK_STATES, EventStream, explaining, format_event
 from rez_deploy.failures import first_failure_reason
+from rez_deploy.preview import Preview, preview_of
 
-Action = Literal["created", "updated", "unchanged"]
+Action = Literal["created", "updated", "unchanged", "previewed", "declined"]
+Printer = Callable[[str], None]
+Confirm = Callable[[Preview], bool]
 
 CAPABILITIES: Final = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 SUCCEEDED: Final = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
@@ -175,10 +179,35 @@ def _discard_change_set(cfn: Any, change_set_id: str) -> None:
         cfn.delete_change_set(ChangeSetName=change_set_id)
 
 
-def deploy_stack(cfn: Any, request: StackRequest, waiter: Waiter | None = None) -> StackResult:
+def _discard_review_stack(cfn: Any, name: str, waiter: Waiter) -> None:
+    """A CREATE change set leaves an empty stack in REVIEW_IN_PROGRESS; a preview removes it."""
+    stack = describe_stack(cfn, name)
+    if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+        with contextlib.suppress(ClientError):
+            cfn.delete_stack(StackName=name)
+            _wait_for_stack(cfn, name, waiter)
+
+
+def _quiet(_line: str) -> None:
+    """The default printer: library callers get results, not chatter."""
+
+
+def deploy_stack(
+    cfn: Any,
+    request: StackRequest,
+    waiter: Waiter | None = None,
+    *,
+    out: Printer = _quiet,
+    dry_run: bool = False,
+    confirm: Confirm | None = None,
+) -> StackResult:
     """Create or update `request.stack_name`; `unchanged` when there is nothing to do.
 
-    Raises DeployError with the first failed resource's reason when CloudFormation fails.
+    `dry_run` prints the change set and deletes it (`previewed`); `confirm` is shown the change
+    set and may decline it (`declined`, nothing applied). While the change set executes, the
+    stack's events are printed through `out` as CloudFormation writes them. Raises DeployError
+    with the first failed resource's reason when CloudFormation fails, after printing the events
+    that explain it and the state the stack rolled back to.
     """
     waiter = waiter or Waiter()
     name = request.stack_name
@@ -205,33 +234,78 @@ def deploy_stack(cfn: Any, request: StackRequest, waiter: Waiter | None = None) 
         reason = str(change_set.get("StatusReason", ""))
         _discard_change_set(cfn, change_set_id)
         if not creating and _no_change(reason):
+            if dry_run or confirm is not None:
+                out(f"{name}: no changes")
             return StackResult(name, "unchanged", stack_outputs(stack))
+        if creating and dry_run:
+            _discard_review_stack(cfn, name, waiter)
         raise DeployError(name, f"change set failed: {reason or 'no reason given'}")
     # Some engines report an empty, executable change set instead of failing it.
     empty = not creating and not change_set.get("Changes") and stack is not None
     if empty and stack is not None and _same_as_deployed(cfn, stack, request):
         _discard_change_set(cfn, change_set_id)
+        if dry_run or confirm is not None:
+            out(f"{name}: no changes")
         return StackResult(name, "unchanged", stack_outputs(stack))
+    if dry_run or confirm is not None:
+        preview = preview_of(name, change_set, stack, request.parameters)
+        for line in preview.lines():
+            out(line)
+        declined = not dry_run and confirm is not None and not confirm(preview)
+        if dry_run or declined:
+            _discard_change_set(cfn, change_set_id)
+            if creating:
+                _discard_review_stack(cfn, name, waiter)
+            return StackResult(name, "previewed" if dry_run else "declined", stack_outputs(stack))
 
     before = _marker(describe_stack(cfn, name))
+    stream = EventStream(cfn, name, out)
+    stream.prime()
     try:
         cfn.execute_change_set(ChangeSetName=change_set_id)
     except ClientError as error:
         raise DeployError(name, f"change set could not be executed: {error}") from error
+
+    def probe() -> dict[str, Any] | None:
+        stream.poll()
+        return describe_stack(cfn, name)
+
     # Execution is asynchronous and the stack may still show its previous, settled state for a
     # moment: wait until it is settled *and* is the result of this change set.
     final = waiter.until(
-        lambda: describe_stack(cfn, name),
+        probe,
         lambda s: s is None or (_finished(s) and _executed(s, change_set_id, before)),
         f"stack {name} to apply its change set",
     )
+    stream.poll()  # the events written between the last poll and the final state
     if final is not None and final["StackStatus"] in SUCCEEDED:
         return StackResult(name, "created" if creating else "updated", stack_outputs(final))
     status = final["StackStatus"] if final else "DELETED"
+    _explain(out, name, status, stream)
     reason = first_failure_reason(cfn, name, since=started) or (final or {}).get(
         "StackStatusReason", "no failure event recorded"
     )
     raise DeployError(name, f"{status}: {reason}")
+
+
+def _explain(out: Printer, name: str, status: str, stream: EventStream) -> None:
+    """After a failure: the events that say why, then the state the stack is left in."""
+    causes = explaining(stream.events)
+    if causes:
+        out(f"{name}: failed because of")
+        for event in causes:
+            out("  " + format_event(event))
+    if status == "UPDATE_ROLLBACK_COMPLETE":
+        out(f"{name}: rolled back ({status}): it runs its previous template and parameters")
+    elif status in ("ROLLBACK_COMPLETE", "DELETED"):
+        out(f"{name}: rolled back ({status}): nothing remains; the next deploy creates it anew")
+    elif status in ROLLBACK_STATES:
+        out(
+            f"{name}: rollback FAILED ({status}): some resources could not be restored; fix "
+            "them, then continue the rollback (ContinueUpdateRollback) or delete the stack"
+        )
+    else:
+        out(f"{name}: left in {status}")
 
 
 def summarize(results: Iterable[StackResult]) -> str:

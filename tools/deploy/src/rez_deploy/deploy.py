@@ -19,7 +19,14 @@ from rez_deploy.artifacts import (
     upload_template,
 )
 from rez_deploy.catalog import DEPLOY_ORDER, STACKS, StackSpec, check_stage, stack_spec
-from rez_deploy.changesets import StackRequest, StackResult, Waiter, deploy_stack
+from rez_deploy.changesets import (
+    Confirm,
+    DeployError,
+    StackRequest,
+    StackResult,
+    Waiter,
+    deploy_stack,
+)
 from rez_deploy.packaging import Packager, make_packager, zip_path
 from rez_deploy.parameters import (
     load_stage_file,
@@ -47,8 +54,22 @@ class DeployContext:
     waiter: Waiter = field(default_factory=Waiter)
     out: Printer = print
     overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    dry_run: bool = False
+    confirm: Confirm | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
     _bucket: str | None = None
+    _account: str | None = None
+
+    def account(self) -> str:
+        """The account id the credentials belong to (STS GetCallerIdentity)."""
+        if self._account is None:
+            self._account = str(self.client("sts").get_caller_identity()["Account"])
+        return self._account
+
+    def where(self) -> str:
+        """`account 123456789012, region eu-west-1 (AWS)`: printed before anything changes."""
+        place = f"harness {self.target.endpoint}" if self.target.endpoint else "AWS"
+        return f"account {self.account()}, region {self.target.region} ({place})"
 
     def client(self, service: str) -> Any:
         """One boto3 client per service for the whole run."""
@@ -59,8 +80,7 @@ class DeployContext:
     def bucket(self) -> str:
         """The artifacts bucket, created on first use."""
         if self._bucket is None:
-            account = self.client("sts").get_caller_identity()["Account"]
-            name = artifacts_bucket_name(account, self.target.region)
+            name = artifacts_bucket_name(self.account(), self.target.region)
             if ensure_bucket(self.client("s3"), name, self.target.region):
                 self.out(f"created artifacts bucket {name}")
             self._bucket = name
@@ -79,11 +99,26 @@ def repo_root_of(templates_dir: Path) -> Path:
     return templates_dir.parent.parent
 
 
-def _all_templates(templates_dir: Path) -> dict[str, dict[str, Any]]:
+def all_templates(templates_dir: Path) -> dict[str, dict[str, Any]]:
     return {
         name: parse_template(template_path(name, templates_dir).read_text(encoding="utf-8"))
         for name in STACKS
     }
+
+
+def local_parameters_of(
+    ctx: DeployContext,
+    spec: StackSpec,
+    templates: dict[str, dict[str, Any]],
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The parameters this checkout deploys `spec`'s stack with (stage file + overrides)."""
+    stage_file = merge_sections(
+        load_stage_file(parameters_file(ctx.templates_dir, ctx.stage)), ctx.overrides
+    )
+    return resolve_parameters(
+        spec.name, ctx.stage, templates[spec.name], stage_file, templates, extra
+    )
 
 
 def _deploy_one(
@@ -97,12 +132,7 @@ def _deploy_one(
             "CodeBucket": ctx.bucket(),
             "CodeKey": upload_code(ctx.client("s3"), ctx.bucket(), spec.service, archive),
         }
-    stage_file = merge_sections(
-        load_stage_file(parameters_file(ctx.templates_dir, ctx.stage)), ctx.overrides
-    )
-    parameters = resolve_parameters(
-        spec.name, ctx.stage, templates[spec.name], stage_file, templates, extra
-    )
+    parameters = local_parameters_of(ctx, spec, templates, extra)
     tags = {"app": "rez-agent", "stage": ctx.stage, "stack": spec.name}
     if len(body.encode()) > MAX_TEMPLATE_BODY_BYTES:
         key = upload_template(ctx.client("s3"), ctx.bucket(), spec.name, body)
@@ -113,7 +143,14 @@ def _deploy_one(
         request = StackRequest(
             spec.stack_name(ctx.stage), parameters, template_body=body, tags=tags
         )
-    result = deploy_stack(ctx.client("cloudformation"), request, ctx.waiter)
+    result = deploy_stack(
+        ctx.client("cloudformation"),
+        request,
+        ctx.waiter,
+        out=ctx.out,
+        dry_run=ctx.dry_run,
+        confirm=ctx.confirm,
+    )
     if ctx.target.is_local and "RestApiId" in result.outputs:
         stage_name = result.outputs.get("ApiStageName", ctx.stage)
         local_urls = ctx.target.local_api_urls(result.outputs["RestApiId"], stage_name)
@@ -144,6 +181,8 @@ def _refuse_unsafe(
 def print_result(result: StackResult, out: Printer) -> None:
     """`<stack>: <action>` and one indented `Key = Value` line per output."""
     out(f"{result.stack_name}: {result.action}")
+    if result.action in ("previewed", "declined"):
+        return
     for key, value in sorted(result.outputs.items()):
         out(f"  {key} = {value}")
 
@@ -162,11 +201,16 @@ def deploy_stacks(
     out: Printer = print,
     parameters: Mapping[str, Mapping[str, str]] | None = None,
     safety_overrides: SafetyOverrides | None = None,
+    dry_run: bool = False,
+    confirm: Confirm | None = None,
 ) -> dict[str, StackResult]:
     """Deploy the named stacks (in the given order); stop at the first failure (DeployError).
 
     `parameters` has the stage file's shape (`common` and one section per stack) and wins over
     it: e.g. the local harness's mock ntfy URL. Unknown names fail as they do in the file.
+    `dry_run` prints every stack's change set and applies nothing (a stack whose change set
+    fails is reported and the others still previewed); `confirm` is asked before each
+    change set is executed.
     """
     check_stage(stage)
     specs = [stack_spec(name) for name in names]
@@ -180,18 +224,32 @@ def deploy_stacks(
         waiter=waiter or Waiter(poll_seconds=1.0 if endpoint else 5.0),
         out=out,
         overrides=parameters or {},
+        dry_run=dry_run,
+        confirm=confirm,
     )
-    templates = _all_templates(directory)
+    templates = all_templates(directory)
     _refuse_unsafe(specs, ctx, templates, safety_overrides)
+    out(f"deploying stage {stage} to {ctx.where()}" + (" (dry run)" if dry_run else ""))
     services = [spec.service for spec in specs if spec.service is not None]
     if package and services:
         (packager or make_packager(root))(services)
     where = ctx.target.endpoint or f"AWS {ctx.target.region}"
     results: dict[str, StackResult] = {}
+    failures: list[DeployError] = []
     for spec in specs:
-        out(f"deploying {spec.stack_name(stage)} to {where}")
-        results[spec.name] = _deploy_one(ctx, spec, templates)
+        verb = "previewing" if dry_run else "deploying"
+        out(f"{verb} {spec.stack_name(stage)} to {where}")
+        try:
+            results[spec.name] = _deploy_one(ctx, spec, templates)
+        except DeployError as error:
+            if not dry_run:
+                raise
+            out(f"{error.stack_name}: cannot preview: {error.reason}")
+            failures.append(error)
+            continue
         print_result(results[spec.name], out)
+    if failures:
+        raise failures[0]
     return results
 
 

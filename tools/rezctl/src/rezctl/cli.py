@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rezctl import commands
+from rezctl import commands, daily_commands
 from rezctl.errors import ExitCode, RezctlError
 from rezctl.output import Ui
 from rezctl.target import Target
@@ -28,7 +28,8 @@ Handler = Callable[[argparse.Namespace, Target, Ui], ExitCode]
 
 EPILOG = """exit codes: 0 ok, 1 the thing checked is bad (failed message, exhausted budget,
 open circuit, non-empty DLQ), 2 usage, 3 AWS/endpoint error.
-environment: LOCALSTACK_ENDPOINT (the harness), REZ_STAGE, AWS_REGION, AWS credentials."""
+environment: LOCALSTACK_ENDPOINT or AWS_ENDPOINT_URL (the harness), REZ_STAGE, AWS_REGION,
+AWS_PROFILE, AWS credentials; NO_COLOR turns colours off."""
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -40,12 +41,22 @@ def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     group.add_argument("--stage", help="dev | stage | prod (default: $REZ_STAGE or dev)", **unset)
     group.add_argument(
         "--endpoint",
-        help="the local harness URL (default: $LOCALSTACK_ENDPOINT; unset = AWS)",
+        help="the local harness URL (default: $LOCALSTACK_ENDPOINT, else $AWS_ENDPOINT_URL; "
+        "unset = AWS)",
         **unset,
     )
     group.add_argument("--region", help="AWS region (default: $AWS_REGION or boto3's)", **unset)
+    group.add_argument(
+        "--profile", help="a named profile of ~/.aws/config (default: $AWS_PROFILE)", **unset
+    )
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="one JSON document on stdout", **flag)
+    out.add_argument(
+        "--output",
+        choices=("json", "table"),
+        help="json (same as --json) or table (default: tables and text)",
+        **unset,
+    )
     out.add_argument(
         "--no-color", action="store_true", help="plain text even on a terminal", **flag
     )
@@ -129,10 +140,46 @@ def build_parser() -> argparse.ArgumentParser:
     board = _command(commands_, "dashboard", commands.dashboard, "draw the overview dashboard")
     board.add_argument("--out", default="dashboard.png", help=".png, .svg or .html")
     board.add_argument("--since", help="time range for every widget (default: the widget's)")
+    board.add_argument(
+        "--renderer",
+        choices=("auto", "cloudwatch", "local"),
+        default="auto",
+        help="who draws the graphs: CloudWatch (GetMetricWidgetImage) or rezctl; auto = "
+        "CloudWatch on AWS, rezctl on the harness (it has no renderer)",
+    )
 
     breaker = _command(commands_, "breaker", commands.breaker, "the ntfy circuit breaker")
     breaker.add_argument("action", nargs="?", choices=("status", "reset"), default="status")
+    _daily(commands_)
     return parser
+
+
+def _daily(commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`logs`, `invoke` and `samples`."""
+    logs = _command(
+        commands_, "logs", daily_commands.logs, "the five functions' logs merged in time order"
+    )
+    logs.add_argument(
+        "--service",
+        action="append",
+        help="scheduler, web-api, processor, notifier, authorizer (repeatable; default all)",
+    )
+    logs.add_argument("--since", default="10m", help="how far back to start (default 10m)")
+    logs.add_argument("--tail", action="store_true", help="keep following new lines")
+    logs.add_argument(
+        "--filter", help="a CloudWatch Logs filter pattern, e.g. '{ $.level = \"ERROR\" }'"
+    )
+    invoke = _command(
+        commands_,
+        "invoke",
+        daily_commands.invoke,
+        "invoke a function with an event; print its answer and log tail",
+    )
+    invoke.add_argument("service", help="scheduler, web-api, processor, notifier, authorizer")
+    source = invoke.add_mutually_exclusive_group()
+    source.add_argument("--event", metavar="FILE", help="the event as a JSON file")
+    source.add_argument("--sample", help="a shipped sample event (see `rezctl samples`)")
+    _command(commands_, "samples", daily_commands.samples, "the sample events for invoke")
 
 
 def _configure_telemetry_logging(stage: str) -> None:
@@ -157,13 +204,13 @@ def main(
     except SystemExit as exit_:
         return int(exit_.code or 0)
     ui = Ui.create(
-        json_mode=args.json,
+        json_mode=args.json or args.output == "json",
         color=False if args.no_color else None,
         stdout=stdout,
         stderr=stderr,
     )
     try:
-        target = Target.resolve(args.stage, args.endpoint, args.region)
+        target = Target.resolve(args.stage, args.endpoint, args.region, args.profile)
         _configure_telemetry_logging(target.stage)
         return int(args.handler(args, target, ui))
     except RezctlError as error:

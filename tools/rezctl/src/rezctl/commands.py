@@ -23,6 +23,8 @@ from rezctl.records import get_record
 from rezctl.target import Target
 
 TERMINAL = frozenset({"completed", "failed"})
+RENDERERS: dict[str, bool | None] = {"auto": None, "cloudwatch": True, "local": False}
+"""`dashboard --renderer`: auto = CloudWatch's images on AWS, this tool's drawing on the harness."""
 
 
 def token(args: argparse.Namespace, target: Target, ui: Ui) -> ExitCode:
@@ -246,7 +248,9 @@ def dashboard(args: argparse.Namespace, target: Target, ui: Ui) -> ExitCode:
     since = parse_duration(args.since) if args.since else None
     out = Path(args.out)
     with ui.progress(f"Drawing {target.names.dashboard}"):
-        board, _figure = render_dashboard(target, out, since=since)
+        board, _figure = render_dashboard(
+            target, out, since=since, cloudwatch_images=RENDERERS[args.renderer]
+        )
     if ui.json_mode:
         ui.json(
             {

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from rezctl import widget_images
 from rezctl.errors import UsageError
 from rezctl.metric_math import Evaluator, Line, MathError, Points, Value
 from rezctl.metrics import MetricId, fetch, list_series
@@ -51,6 +52,8 @@ class Panel:
     error: str | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
+    image: bytes | None = None
+    """The PNG CloudWatch drew for this widget (AWS only); None when drawn here."""
 
     def latest(self) -> list[tuple[str, float | None]]:
         """Each line's last value (what a single-value widget shows)."""
@@ -64,6 +67,7 @@ class Panel:
             "title": self.title,
             "view": self.view,
             "error": self.error,
+            "drawn_by": "cloudwatch" if self.image is not None else "rezctl",
             "series": [
                 {"label": line.label, "points": len(line.points), "latest": latest}
                 for line, (_label, latest) in zip(self.lines, self.latest(), strict=True)
@@ -200,18 +204,50 @@ def collect(
     since: dt.timedelta | None = None,
     now: dt.datetime | None = None,
     name: str | None = None,
+    cloudwatch_images: bool | None = None,
 ) -> Dashboard:
-    """Every widget of the stage's dashboard with its data (widget ranges unless `since`)."""
+    """Every widget of the stage's dashboard with its data (widget ranges unless `since`).
+
+    On AWS (`cloudwatch_images` None means: unless the target is the harness) graph widgets are
+    drawn by CloudWatch (GetMetricWidgetImage); the harness has no renderer, so there every
+    widget's data is fetched and drawn here.
+    """
     where = target or Target.resolve()
     chosen, body = dashboard_body(where, name)
     end = now or dt.datetime.now(dt.UTC)
     default = since or parse_range(body.get("start")) or DEFAULT_RANGE
+    use_images = (not where.is_local) if cloudwatch_images is None else cloudwatch_images
     panels = []
     for widget in body.get("widgets", []):
         props = widget.get("properties") or {}
         span = since or parse_range(props.get("start")) or default
-        panels.append(build_panel(widget, _Sources(where, end - span, end)))
+        if use_images and widget_images.renders(widget):
+            panels.append(_image_panel(widget, where, end - span, end))
+        else:
+            panels.append(build_panel(widget, _Sources(where, end - span, end)))
     return Dashboard(chosen, end - default, end, panels)
+
+
+def _image_panel(
+    widget: dict[str, Any], target: Target, start: dt.datetime, end: dt.datetime
+) -> Panel:
+    props = widget.get("properties") or {}
+    panel = Panel(
+        title=str(props.get("title", "")),
+        view=str(props.get("view", "timeSeries")),
+        x=int(widget.get("x", 0)),
+        y=int(widget.get("y", 0)),
+        width=int(widget.get("width", 6)),
+        height=int(widget.get("height", 6)),
+        start=start,
+        end=end,
+    )
+    try:
+        panel.image = widget_images.widget_image(target, widget, end - start)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "error")
+        panel.error = f"CloudWatch could not draw it ({code})"
+    return panel
 
 
 def draw(dashboard: Dashboard) -> Figure:
@@ -235,11 +271,22 @@ def draw(dashboard: Dashboard) -> Figure:
         if panel.error:
             axes.text(0.5, 0.5, panel.error, ha="center", va="center", wrap=True, fontsize=8)
             axes.set_axis_off()
+        elif panel.image is not None:
+            _picture(axes, panel.image)
         elif panel.view == "singleValue":
             _single_value(axes, panel)
         else:
             _time_series(axes, panel)
     return figure
+
+
+def _picture(axes: Any, png: bytes) -> None:
+    """CloudWatch's own drawing of the widget (it carries its title)."""
+    from matplotlib import image
+
+    axes.imshow(image.imread(io.BytesIO(png), format="png"))
+    axes.set_title("")
+    axes.set_axis_off()
 
 
 def _single_value(axes: Any, panel: Panel) -> None:
@@ -307,11 +354,12 @@ def render_dashboard(
     *,
     since: dt.timedelta | None = None,
     now: dt.datetime | None = None,
+    cloudwatch_images: bool | None = None,
 ) -> tuple[Dashboard, Figure]:
     """Collect, draw and save; the data and the figure (for reports and tests)."""
     if out.suffix.lower() not in (".png", ".svg", ".html", ".htm"):
         raise UsageError(f"--out must end in .png, .svg or .html, got {out.name!r}")
-    dashboard = collect(target, since=since, now=now)
+    dashboard = collect(target, since=since, now=now, cloudwatch_images=cloudwatch_images)
     figure = draw(dashboard)
     save(figure, out)
     return dashboard, figure

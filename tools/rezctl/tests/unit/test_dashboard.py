@@ -56,7 +56,7 @@ def test_the_twelve_widgets_are_drawn_as_twelve_axes(target: Target, dashboard: 
     put("MessagesProcessed", 1, {"Stage": "dev", "Status": "failed"})
     # WHEN the dashboard is rendered
     out = tmp_path / "dashboard.png"
-    board, figure = render_dashboard(target, out)
+    board, figure = render_dashboard(target, out, cloudwatch_images=False)
     # THEN one axes per widget, a PNG written, and the data where the widgets ask for it
     assert len(board.panels) == 12
     assert len(figure.axes) == 12
@@ -78,14 +78,21 @@ def test_the_twelve_widgets_are_drawn_as_twelve_axes(target: Target, dashboard: 
 
 def test_html_output_embeds_the_picture(target: Target, dashboard: None, tmp_path):
     out = tmp_path / "dashboard.html"
-    render_dashboard(target, out)
+    render_dashboard(target, out, cloudwatch_images=False)
     assert "data:image/png;base64," in out.read_text()
 
 
 def test_cli_dashboard_json_and_usage_errors(target: Target, dashboard: None, tmp_path):
     out = io.StringIO()
     path = tmp_path / "d.png"
-    assert main(["dashboard", "--out", str(path), "--json"], stdout=out, stderr=io.StringIO()) == 0
+    assert (
+        main(
+            ["dashboard", "--out", str(path), "--json", "--renderer", "local"],
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        == 0
+    )
     document = json.loads(out.getvalue())
     assert len(document["panels"]) == 12
     assert path.stat().st_size > 0
@@ -125,7 +132,7 @@ def test_a_widget_that_cannot_be_fetched_still_gets_its_panel(target: Target):
     client("cloudwatch").put_dashboard(
         DashboardName="rez-agent-dev-overview", DashboardBody=json.dumps(body)
     )
-    board = collect(target)
+    board = collect(target, cloudwatch_images=False)
     assert board.panels[0].error is not None
     assert len(draw(board).axes) == 1
 
