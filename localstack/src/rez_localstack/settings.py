@@ -46,8 +46,10 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     "DISABLE_EVENTS": "1",  # no analytics / event reporting
     "SKIP_SSL_CERT_DOWNLOAD": "1",  # no certificate download
     "SKIP_INFRA_DOWNLOADS": "1",
-    # Queue URLs as http://127.0.0.1:<port>/<account>/<queue>: no DNS name needed.
-    "SQS_ENDPOINT_STRATEGY": "off",
+    # Queue URLs as http://127.0.0.1:<port>/queue/<region>/<account>/<queue>: no DNS name
+    # needed, and the region is part of the URL as on AWS (sqs.<region>.amazonaws.com), so one
+    # queue name in two regions stays two queues ("off" drops the region).
+    "SQS_ENDPOINT_STRATEGY": "path",
     # Lambda environments stay warm for 10 minutes (LocalStack's default), as on AWS.
     "LAMBDA_KEEPALIVE_MS": "600000",
     # Event source mappings: LocalStack pauses 1 s between polls and backs off up to 10 s on
