@@ -40,3 +40,27 @@ def rez_offline() -> None:
     from rez_localstack.offline import skip_s3_hostname_lookup
 
     skip_s3_hostname_lookup()
+
+
+_ttl: dict[str, object] = {}
+
+
+@hooks.on_infra_start()
+def start_dynamodb_ttl_sweeper() -> None:
+    """Delete DynamoDB items past their TTL, as DynamoDB does (``dynamodb/ttl.py``)."""
+    from localstack.services.edge import ROUTER
+
+    from rez_localstack.dynamodb.ttl import LOCALSTACK_PATH, SWEEP_PATH, TtlSweeper
+
+    sweeper = TtlSweeper()
+    ROUTER.add(SWEEP_PATH, endpoint=sweeper.sweep_endpoint, methods=["POST"])
+    ROUTER.add(LOCALSTACK_PATH, endpoint=sweeper.localstack_endpoint, methods=["DELETE"])
+    sweeper.start()
+    _ttl["sweeper"] = sweeper
+
+
+@hooks.on_infra_shutdown()
+def stop_dynamodb_ttl_sweeper() -> None:
+    sweeper = _ttl.pop("sweeper", None)
+    if sweeper is not None:
+        sweeper.stop()  # type: ignore[attr-defined]

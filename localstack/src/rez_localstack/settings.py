@@ -35,6 +35,12 @@ DEFAULT_START_TIMEOUT = 90.0
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
+# ------------------------------------------------------------------ what our plugins read
+# (inside LocalStack; passed through from the caller's environment, defaults here)
+#: Seconds between two DynamoDB TTL sweeps (0: no sweeping thread; the endpoint still sweeps).
+TTL_SWEEP_ENV = "REZ_DYNAMODB_TTL_SWEEP_SECONDS"
+DEFAULT_TTL_SWEEP_SECONDS = 60.0
+
 # ------------------------------------------------------------------ what LocalStack is given
 #: Static LocalStack settings. Add new ones here, with a comment saying why.
 LOCALSTACK_SETTINGS: dict[str, str] = {
