@@ -58,7 +58,10 @@ def translate(operation: str, request: dict[str, Any], error: Exception) -> Exce
     """moto's ``ResourceNotFound`` (TTL calls) is DynamoDB's ``ResourceNotFoundException``."""
     if isinstance(error, CommonServiceException) and error.code == "ResourceNotFound":
         name = request.get("TableName", "")
-        return ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
+        found: Exception = ResourceNotFoundException(
+            f"Requested resource not found: Table: {name} not found"
+        )
+        return found
     return error
 
 
