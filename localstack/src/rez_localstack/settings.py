@@ -40,6 +40,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 #: Seconds between two DynamoDB TTL sweeps (0: no sweeping thread; the endpoint still sweeps).
 TTL_SWEEP_ENV = "REZ_DYNAMODB_TTL_SWEEP_SECONDS"
 DEFAULT_TTL_SWEEP_SECONDS = 60.0
+#: Idle Lambda environments kept warm per function version / in all (least recently used go).
+MAX_WARM_PER_FUNCTION_ENV = "REZ_LAMBDA_MAX_WARM_PER_FUNCTION"
+DEFAULT_MAX_WARM_PER_FUNCTION = 2
+MAX_WARM_TOTAL_ENV = "REZ_LAMBDA_MAX_WARM_TOTAL"
+DEFAULT_MAX_WARM_TOTAL = 10
 
 # ------------------------------------------------------------------ what LocalStack is given
 #: Static LocalStack settings. Add new ones here, with a comment saying why.

@@ -20,11 +20,20 @@ HTTP is spoken over plain sockets: ``http.server``/``http.client`` would add ~10
 
 A timed-out handler cannot be stopped inside Python, so, as AWS resets the sandbox, the process
 re-executes itself (same PID, same port) and initialises again.
+
+Paths as on AWS: the code, the runtime folder and the standard library live on the host wherever
+they were unzipped or installed, but tracebacks (error payloads, logs, ``logging``'s
+``pathname``) name them as AWS's Python runtime has them: ``/var/task/...``,
+``/var/lang/lib/python3.X/site-packages/...``, ``/var/lang/lib/python3.X/...``. Code objects get
+the AWS path as their file name when imported; ``__file__`` stays the real path, so code that
+reads files beside itself still finds them.
 """
 
 from __future__ import annotations
 
+import _imp
 import importlib
+import importlib.machinery
 import io
 import json
 import logging
@@ -60,6 +69,62 @@ def _watch_lifeline(fd: int) -> None:
         os.killpg(os.getpgid(0), signal.SIGKILL)
 
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+# ---------------------------------------------------------------- paths as on AWS
+
+#: (host folder, AWS folder), longest host folder first.
+_AWS_PATHS: list[tuple[str, str]] = []
+
+
+def aws_path(path: str) -> str:
+    """The path AWS's Python runtime shows for a host path (unchanged when not ours)."""
+    for host, aws in _AWS_PATHS:
+        if path == host or path.startswith(host + os.sep):
+            return aws + path[len(host) :]
+    return path
+
+
+class _AwsPathSourceLoader(importlib.machinery.SourceFileLoader):
+    """Gives a module's code objects the AWS path as their file name (tracebacks show it)."""
+
+    def get_code(self, fullname: str) -> Any:
+        code = super().get_code(fullname)
+        virtual = aws_path(self.path)
+        if code is not None and virtual != self.path:
+            _imp._fix_co_filename(code, virtual)  # type: ignore[attr-defined]
+        return code
+
+
+def _use_aws_paths(task_root: str, runtime_dir: str) -> None:
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    pairs = [
+        (task_root, "/var/task"),
+        (runtime_dir, f"/var/lang/lib/{version}/site-packages"),
+        (os.path.dirname(os.__file__), f"/var/lang/lib/{version}"),
+    ]
+    real = [(os.path.realpath(h), a) for h, a in pairs if h] + [(h, a) for h, a in pairs if h]
+    _AWS_PATHS[:] = sorted(set(real), key=lambda pair: len(pair[0]), reverse=True)
+    machinery = importlib.machinery
+    hook = machinery.FileFinder.path_hook(
+        (_AwsPathSourceLoader, machinery.SOURCE_SUFFIXES),
+        (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+        (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES),
+    )
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
+    # Modules this runtime imported before (json, logging, ...) keep their host file names:
+    # tracebacks through them name the AWS path too, their source lines read first.
+    frame_init = traceback.FrameSummary.__init__
+
+    def init(self: traceback.FrameSummary, filename: str, *args: Any, **kwargs: Any) -> None:
+        frame_init(self, filename, *args, **kwargs)
+        virtual = aws_path(filename)
+        if virtual != filename:
+            _ = self.line  # read from the real file before the name changes
+            self.filename = virtual
+
+    traceback.FrameSummary.__init__ = init  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------- output capture
@@ -129,7 +194,7 @@ class _JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["stackTrace"] = traceback.format_exception(*record.exc_info)
-        return json.dumps(entry, default=str) + "\n"
+        return json.dumps(entry, default=str)
 
 
 def _setup_logging(capture: _Capture) -> _RequestIdFilter:
@@ -141,11 +206,11 @@ def _setup_logging(capture: _Capture) -> _RequestIdFilter:
     else:
         handler.setFormatter(
             logging.Formatter(
-                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
                 "%Y-%m-%dT%H:%M:%S",
             )
         )
-    handler.terminator = ""
+    handler.terminator = "\n"  # after the record's traceback too
     request_filter = _RequestIdFilter()
     handler.addFilter(request_filter)
     root = logging.getLogger()
@@ -276,6 +341,17 @@ def _error_body(exc: BaseException, error_type: str | None = None) -> dict[str, 
     }
 
 
+def _response_too_large(limit: int) -> bytes:
+    """AWS's answer to a response over the quota (``FunctionError: Unhandled``)."""
+    return json.dumps(
+        {
+            "errorMessage": f"Response payload size exceeded maximum allowed payload size "
+            f"({limit} bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+        }
+    ).encode()
+
+
 def _load_handler(spec: str) -> Any:
     """Import ``module.function`` as the AWS Python runtime does, with its error types."""
     try:
@@ -391,6 +467,9 @@ class Runtime:
         self.timeout = float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3)
         self.memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         self.version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        # Lambda quotas: 6 MB response (AWS's message names 6291556 bytes, as LocalStack's
+        # LAMBDA_LIMITS_MAX_FUNCTION_PAYLOAD_SIZE_BYTES does).
+        self.max_response = int(os.environ.get("LOCALSTACK_MAX_PAYLOAD_SIZE") or 6291556)
         self.invocations: queue.Queue[dict[str, Any]] = queue.Queue()
         self.capture = _Capture(sys.__stdout__)
         sys.stdout = self.capture
@@ -481,11 +560,15 @@ class Runtime:
         except Exception as exc:
             error = _error_body(exc)
             error["requestId"] = request_id
+            # As AWS's runtime logs it: the error line, then the function's frames only.
             print(
                 f"[ERROR] {error['errorType']}: {error['errorMessage']}\n"
-                + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+                "Traceback (most recent call last):\n" + "".join(error["stackTrace"]),
+                end="",
             )
             kind, body = "error", json.dumps(error).encode()
+        if kind == "response" and len(body) > self.max_response:
+            kind, body = "error", _response_too_large(self.max_response)
         timer.cancel()
         if not self._claim(request_id):
             return  # the timeout already answered; the process is being replaced
@@ -589,6 +672,7 @@ def main() -> None:
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     runtime_dir = os.environ.get("LAMBDA_RUNTIME_DIR", "")
     sys.path[:0] = [p for p in (task_root, runtime_dir) if p]
+    _use_aws_paths(task_root, runtime_dir)
     os.chdir(task_root)
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -120,6 +120,8 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
         except UnsupportedRuntimeError as exc:
             raise LambdaRuntimeException(str(exc)) from exc
         code_dir = Path(self.function_version.config.code.get_unzipped_code_location())
+        if not code_dir.is_dir():  # DeleteFunction removed it while this invoke arrived
+            raise LambdaRuntimeException(f"The function's code is gone (deleted): {code_dir}")
         base_tmp = Path(tempfile.gettempdir()) / "rez-lambda"
         self._tmp_dir = base_tmp / f"{self.id}-tmp"
         self._tmp_dir.mkdir(parents=True, exist_ok=True)
