@@ -293,7 +293,27 @@ def status(port: int | None = None, state_root: Path | None = None) -> dict[str,
     result["healthy"] = result["running"] and _healthy(record.endpoint)
     if record.ntfy:
         result["ntfy_healthy"] = _ntfy_healthy(record.ntfy)
+    if result["running"]:
+        result["memory"] = memory(record)
     return result
+
+
+def memory(record: Handle) -> dict[str, Any]:
+    """Resident memory (MiB) of what ``up`` started: LocalStack, the Lambda runtimes, the rest
+    of LocalStack's descendants, the mock ntfy."""
+    mib: dict[str, Any] = {"localstack_mb": 0.0, "lambda_runtimes_mb": 0.0, "lambda_runtimes": 0}
+    mib["other_descendants_mb"] = 0.0
+    if record.pid:
+        mib["localstack_mb"] = processes.rss_kb(record.pid) / 1024
+        for pid in processes.descendants(record.pid):
+            if "lambda_runtime/bootstrap.py" in processes.cmdline(pid):
+                mib["lambda_runtimes"] += 1
+                mib["lambda_runtimes_mb"] += processes.rss_kb(pid) / 1024
+            else:
+                mib["other_descendants_mb"] += processes.rss_kb(pid) / 1024
+    mib["mock_ntfy_mb"] = processes.rss_kb(record.ntfy_pid) / 1024 if record.ntfy_pid else 0.0
+    mib["total_mb"] = sum(v for k, v in mib.items() if k.endswith("_mb"))
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in mib.items()}
 
 
 # ------------------------------------------------------------------ CLI

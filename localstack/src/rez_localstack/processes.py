@@ -93,3 +93,23 @@ def stop_tree(pid: int, started: int | None = None, grace: float = 10.0) -> list
         signal_pid(p, signal.SIGKILL, st)
     wait_gone(tree, 5.0)
     return list(tree)
+
+
+def rss_kb(pid: int) -> int:
+    """Resident set size of ``pid`` in KiB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except OSError:
+        return ""

@@ -1,0 +1,133 @@
+"""The local AWS's memory over a long run of the end-to-end scenarios: prints figures only.
+
+Run: ``uv run --frozen python bench/harness_memory.py [--minutes 30] [--sample-seconds 15]
+[--bound-mb 700]``
+
+Starts a harness of its own on free ports (``make up``'s launcher), then runs the end-to-end
+suite (``pytest tests/e2e``) against it again and again until ``--minutes`` have passed, while a
+thread samples ``launcher status``'s memory (LocalStack, the Lambda runtime processes, the rest
+of LocalStack's descendants, the mock ntfy) every ``--sample-seconds``. Prints one line per
+sample, then per tenth of the run the highest total, and whether the last third stayed within
+the first two thirds' peak and under ``--bound-mb``. Whatever it started is stopped on the way
+out (Ctrl-C included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from rez_demo import harness as local_aws
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def memory(port: int) -> dict[str, Any]:
+    """``launcher status``'s memory figures for the harness on ``port``."""
+    try:
+        return dict(local_aws.launcher("status", "--port", str(port)).get("memory") or {})
+    except local_aws.HarnessError as error:  # unhealthy for a moment: no sample
+        print(f"status failed: {error}", file=sys.stderr)
+        return {}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--sample-seconds", type=float, default=15.0)
+    parser.add_argument("--bound-mb", type=float, default=700.0)
+    args = parser.parse_args()
+
+    port, ntfy_port = _free_port(), _free_port()
+    harness = local_aws.start(port=port, ntfy_port=ntfy_port)
+    samples: list[tuple[float, dict[str, Any]]] = []
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def sample() -> None:
+        while True:
+            figures = memory(port)
+            elapsed = time.monotonic() - started
+            samples.append((elapsed, figures))
+            print(f"{elapsed / 60:6.1f} min  {json.dumps(figures)}", flush=True)
+            if stop.wait(args.sample_seconds):
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    env = {**os.environ, "LOCALSTACK_ENDPOINT": harness.endpoint, "MOCK_NTFY_URL": harness.ntfy}
+    runs, failed = 0, 0
+    try:
+        while time.monotonic() - started < args.minutes * 60:
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            runs += 1
+            failed += result.returncode != 0
+            tail = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+            print(f"run {runs}: exit {result.returncode}: {tail}", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    finally:
+        stop.set()
+        sampler.join(timeout=60)
+        local_aws.stop(harness)
+    report(samples, runs, failed, args.bound_mb)
+    return 0
+
+
+def report(
+    samples: list[tuple[float, dict[str, Any]]], runs: int, failed: int, bound: float
+) -> None:
+    totals = [(t, s.get("total_mb", 0.0)) for t, s in samples if s]
+    if not totals:
+        print("no samples")
+        return
+    duration = totals[-1][0]
+    print(f"\n{runs} e2e runs ({failed} failed) in {duration / 60:.1f} min; total RSS by tenth:")
+    for tenth in range(10):
+        part = [
+            v
+            for t, v in totals
+            if tenth / 10 <= t / duration < (tenth + 1) / 10 or (tenth == 9 and t == duration)
+        ]
+        if part:
+            print(f"  {tenth * 10:3d}-{tenth * 10 + 10:3d} %: max {max(part):7.1f} MB")
+    early = [v for t, v in totals if t <= duration * 2 / 3]
+    late = [v for t, v in totals if t > duration * 2 / 3]
+    peak = max(v for _, v in totals)
+    runtimes = max(s.get("lambda_runtimes", 0) for _, s in samples if s)
+    print(
+        f"start {totals[0][1]:.1f} MB, peak {peak:.1f} MB, end {totals[-1][1]:.1f} MB; "
+        f"at most {runtimes} Lambda runtime processes"
+    )
+    if early and late:
+        print(
+            f"last third's peak {max(late):.1f} MB vs the first two thirds' {max(early):.1f} MB: "
+            f"{'levelled off' if max(late) <= max(early) * 1.05 else 'still growing'}; "
+            f"{'under' if peak <= bound else 'OVER'} the {bound:.0f} MB bound"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
