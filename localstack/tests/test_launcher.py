@@ -109,6 +109,14 @@ def test_down_stops_everything_it_started(tmp_path: Path) -> None:
     started[grandchild] = processes.start_time(grandchild)
     assert all(started.values()), started
     assert len(tree) >= 3  # LocalStack, the mock ntfy, at least one Lambda environment
+    # `status` (make status) reports what each part holds in memory
+    code, status, err = cli("status", "--port", str(port), env=env)
+    memory = status["memory"]
+    assert code == 0 and memory["lambda_runtimes"] >= 1, (status, err)
+    assert memory["localstack_mb"] > 50 and memory["lambda_runtimes_mb"] > 1
+    assert memory["mock_ntfy_mb"] > 1
+    parts = ("localstack_mb", "lambda_runtimes_mb", "other_descendants_mb", "mock_ntfy_mb")
+    assert abs(memory["total_mb"] - sum(memory[p] for p in parts)) < 0.5
 
     # WHEN `down` runs
     code, down, err = cli("down", "--port", str(port), env=env)
