@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -53,6 +54,10 @@ def main() -> int:
     parser.add_argument("--bound-mb", type=float, default=700.0)
     args = parser.parse_args()
 
+    def interrupted(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
     port, ntfy_port = _free_port(), _free_port()
     harness = local_aws.start(port=port, ntfy_port=ntfy_port)
     samples: list[tuple[float, dict[str, Any]]] = []
@@ -74,18 +79,10 @@ def main() -> int:
     runs, failed = 0, 0
     try:
         while time.monotonic() - started < args.minutes * 60:
-            result = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            code, tail = run_e2e(env)
             runs += 1
-            failed += result.returncode != 0
-            tail = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
-            print(f"run {runs}: exit {result.returncode}: {tail}", flush=True)
+            failed += code != 0
+            print(f"run {runs}: exit {code}: {tail}", flush=True)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
     finally:
@@ -94,6 +91,25 @@ def main() -> int:
         local_aws.stop(harness)
     report(samples, runs, failed, args.bound_mb)
     return 0
+
+
+def run_e2e(env: dict[str, str]) -> tuple[int, str]:
+    """One run of the end-to-end suite; its exit code and last line. Stopped if interrupted."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as suite:
+        try:
+            output, _ = suite.communicate()
+        except BaseException:
+            suite.terminate()
+            suite.wait(timeout=30)
+            raise
+    return suite.returncode, (output.strip().splitlines() or ["(no output)"])[-1]
 
 
 def report(

@@ -59,7 +59,11 @@ def wait_until(check: Callable[[], Any], timeout: float = 30, interval: float = 
 
 @pytest.fixture(scope="session")
 def harness(request: pytest.FixtureRequest) -> Iterator[launcher.Handle]:
-    handle = launcher.start(port=free_port(), with_mock_ntfy=True, ntfy_port=free_port())
+    # Warm Lambda environments over the cap go after 1 s idle (not 20): the cap is tested
+    # without waiting.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("REZ_LAMBDA_WARM_GRACE_SECONDS", "1")
+        handle = launcher.start(port=free_port(), with_mock_ntfy=True, ntfy_port=free_port())
     try:
         yield handle
     finally:

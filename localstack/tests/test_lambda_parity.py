@@ -175,7 +175,8 @@ def test_warm_environments_beyond_the_cap_are_stopped(
     create_function: Callable[..., str], client: Callable[[str], Any]
 ) -> None:
     # AWS may shut down an idle execution environment at any time (the next invoke is a cold
-    # start); the harness keeps at most REZ_LAMBDA_MAX_WARM_PER_FUNCTION idle per function.
+    # start); the harness keeps at most REZ_LAMBDA_MAX_WARM_PER_FUNCTION idle per function once
+    # they have been idle REZ_LAMBDA_WARM_GRACE_SECONDS (the harness under test: 1 s).
     # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-shutdown
     lam = client("lambda")
     name = create_function({"app.py": "import time\ndef handler(e, c):\n    time.sleep(1)\n"})
@@ -204,5 +205,7 @@ def test_the_least_recently_used_idle_environments_go_first() -> None:
     chosen = warm_pool.over_the_caps(envs, per_function=2, total=3)
     assert [env for _, env in chosen] == [a_old, b_old]
     assert warm_pool.over_the_caps(envs, per_function=5, total=50) == []
+    # only environments idle since before the grace are candidates
+    assert [env for _, env in warm_pool.over_the_caps(envs, 2, 3, idle_before=1.5)] == [a_old]
     # busy environments are never chosen, even over the caps
     assert all(env is not a_busy for _, env in warm_pool.over_the_caps(envs, 0, 0))

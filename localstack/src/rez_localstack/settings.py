@@ -45,6 +45,9 @@ MAX_WARM_PER_FUNCTION_ENV = "REZ_LAMBDA_MAX_WARM_PER_FUNCTION"
 DEFAULT_MAX_WARM_PER_FUNCTION = 2
 MAX_WARM_TOTAL_ENV = "REZ_LAMBDA_MAX_WARM_TOTAL"
 DEFAULT_MAX_WARM_TOTAL = 10
+#: Seconds an environment must have been idle before the caps may stop it.
+WARM_GRACE_ENV = "REZ_LAMBDA_WARM_GRACE_SECONDS"
+DEFAULT_WARM_GRACE_SECONDS = 20.0
 
 # ------------------------------------------------------------------ what LocalStack is given
 #: Static LocalStack settings. Add new ones here, with a comment saying why.

@@ -7,13 +7,16 @@ count either way and may shut an idle environment down at any time ("Lambda ... 
 execution environments ... even if they are idle"; the next invoke is a cold start):
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-shutdown
 
-After each invocation, idle environments beyond ``REZ_LAMBDA_MAX_WARM_PER_FUNCTION`` for that
-function version, or beyond ``REZ_LAMBDA_MAX_WARM_TOTAL`` in all, are stopped, least recently
-used first, exactly as LocalStack's keep-alive timer stops one. Environments that are invoking
-are never touched, so concurrency is not limited, only what stays warm afterwards.
+Environments idle for ``REZ_LAMBDA_WARM_GRACE_SECONDS`` (20) or more, beyond
+``REZ_LAMBDA_MAX_WARM_PER_FUNCTION`` for their function version or beyond
+``REZ_LAMBDA_MAX_WARM_TOTAL`` in all, are stopped, least recently used first, exactly as
+LocalStack's keep-alive timer stops one: after each invocation and by a thread every few seconds.
+Environments that are invoking, or idle for less than the grace, are never touched: a burst of
+concurrent invokes keeps its environments while it lasts (no cold-start storm), and concurrency
+is not limited, only what stays warm afterwards.
 
 Why a patch: ``AssignmentService.get_environment`` is the one place an environment is handed
-out and given back; there is no hook for it.
+out and given back (and the way to find LocalStack's assignment service); there is no hook.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from localstack.runtime import hooks
@@ -29,19 +34,28 @@ from localstack.runtime import hooks
 from rez_localstack.settings import (
     DEFAULT_MAX_WARM_PER_FUNCTION,
     DEFAULT_MAX_WARM_TOTAL,
+    DEFAULT_WARM_GRACE_SECONDS,
     MAX_WARM_PER_FUNCTION_ENV,
     MAX_WARM_TOTAL_ENV,
+    WARM_GRACE_ENV,
+    env_float,
     env_int,
 )
 
 LOG = logging.getLogger(__name__)
 _evicting = threading.Lock()
+#: LocalStack's assignment services seen handing out environments (one in practice).
+_services: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def over_the_caps(
-    environments: dict[str, dict[str, Any]], per_function: int, total: int
+    environments: dict[str, dict[str, Any]],
+    per_function: int,
+    total: int,
+    idle_before: datetime | float | None = None,
 ) -> list[tuple[str, Any]]:
-    """(version manager id, environment) pairs to stop: idle ones, least recently used first."""
+    """(version manager id, environment) pairs to stop: idle ones (returned before
+    ``idle_before``, when given), least recently used first."""
     from localstack.services.lambda_.invocation.execution_environment import RuntimeStatus
     from localstack.services.lambda_.invocation.lambda_models import InitializationType
 
@@ -49,6 +63,7 @@ def over_the_caps(
         return bool(
             env.status == RuntimeStatus.READY
             and env.initialization_type == InitializationType.on_demand
+            and (idle_before is None or env.last_returned <= idle_before)
         )
 
     chosen: list[tuple[str, Any]] = []
@@ -74,10 +89,12 @@ def evict(assignment: Any) -> int:
     """Stop the idle environments over the caps, as a keep-alive expiry would; return how many."""
     per_function = env_int(MAX_WARM_PER_FUNCTION_ENV, DEFAULT_MAX_WARM_PER_FUNCTION)
     total = env_int(MAX_WARM_TOTAL_ENV, DEFAULT_MAX_WARM_TOTAL)
+    grace = env_float(WARM_GRACE_ENV, DEFAULT_WARM_GRACE_SECONDS)
+    idle_before = datetime.now() - timedelta(seconds=grace)
     stopped = 0
     with _evicting:
         snapshot = {vm: dict(envs) for vm, envs in list(assignment.environments.items())}
-        for vm, env in over_the_caps(snapshot, per_function, total):
+        for vm, env in over_the_caps(snapshot, per_function, total, idle_before):
             try:
                 env.reserve()  # fails if an invoke took it meanwhile: then it stays
             except Exception:
@@ -99,6 +116,7 @@ def limit_warm_lambda_environments() -> None:
     @patch(AssignmentService.get_environment)
     @contextlib.contextmanager
     def get_environment(fn: Any, self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        _services.add(self)
         try:
             with fn(self, *args, **kwargs) as environment:
                 yield environment
@@ -109,3 +127,18 @@ def limit_warm_lambda_environments() -> None:
                 LOG.exception("Could not stop warm environments over the cap")
 
     AssignmentService._rez_warm_cap = True
+    threading.Thread(target=_evict_periodically, name="rez-lambda-warm-cap", daemon=True).start()
+
+
+def _evict_periodically() -> None:
+    """Stop environments over the caps once their grace passed, even with no invoke to come."""
+    interval = max(1.0, min(5.0, env_float(WARM_GRACE_ENV, DEFAULT_WARM_GRACE_SECONDS) / 4))
+    while not _shutdown.wait(interval):
+        for service in list(_services):
+            try:
+                evict(service)
+            except Exception:
+                LOG.exception("Could not stop warm environments over the cap")
+
+
+_shutdown = threading.Event()
