@@ -19,7 +19,7 @@ from rez_localstack.event_sources.sqs_long_polling import (
 )
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:work"
-QUEUE_URL = "http://127.0.0.1:4566/000000000000/work"
+QUEUE_URL = "http://127.0.0.1:4566/queue/us-east-1/000000000000/work"
 
 
 class RecordingProcessor:

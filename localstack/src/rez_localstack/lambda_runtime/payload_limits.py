@@ -46,6 +46,11 @@ def check_request_size(payload: bytes | None, invocation_type: str | None) -> No
         )
 
 
+def _answerable(error: Exception) -> bool:
+    """An internal error or a conflict: not a validation of the request itself."""
+    return not isinstance(error, ServiceException) or error.code == "ResourceConflictException"
+
+
 def _deleted(service: Any, request: dict[str, Any]) -> bool:
     """True once DeleteFunction has begun: its version stopped, or the function gone."""
     from localstack.services.lambda_.api_utils import qualified_lambda_arn
@@ -96,10 +101,11 @@ def patch_lambda_payload_limits() -> None:
         check_request_size(kwargs.get("payload"), kwargs.get("invocation_type"))
         try:
             return fn(self, *args, **kwargs)
-        except ServiceException:
-            raise
         except Exception as error:
-            if _deleted(self, kwargs):
+            # LocalStack answers such an invoke with an internal error, or with
+            # ResourceConflictException ("... currently in the following state: Active") once
+            # the version is stopped but the function not yet removed.
+            if _answerable(error) and _deleted(self, kwargs):
                 raise _not_found(kwargs) from error
             raise
 
