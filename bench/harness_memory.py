@@ -109,40 +109,43 @@ def run_e2e(env: dict[str, str]) -> tuple[int, str]:
             suite.terminate()
             suite.wait(timeout=30)
             raise
-    return suite.returncode, (output.strip().splitlines() or ["(no output)"])[-1]
+    lines = output.strip().splitlines() or ["(no output)"]
+    failures = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
+    return suite.returncode, "\n  ".join([lines[-1], *failures])
 
 
 def report(
     samples: list[tuple[float, dict[str, Any]]], runs: int, failed: int, bound: float
 ) -> None:
-    totals = [(t, s.get("total_mb", 0.0)) for t, s in samples if s]
-    if not totals:
+    """Per tenth of the run: the highest and lowest total (bursts and the floor between them)
+    and LocalStack's own RSS; then how fast the floor and LocalStack still grow at the end."""
+    kept = [(t, s) for t, s in samples if s]
+    if not kept:
         print("no samples")
         return
-    duration = totals[-1][0]
-    print(f"\n{runs} e2e runs ({failed} failed) in {duration / 60:.1f} min; total RSS by tenth:")
+    duration = kept[-1][0] or 1.0
+    print(f"\n{runs} e2e runs ({failed} failed) in {duration / 60:.1f} min")
+    print("  part of run   total max   total min   LocalStack   runtimes max")
     for tenth in range(10):
-        part = [
-            v
-            for t, v in totals
-            if tenth / 10 <= t / duration < (tenth + 1) / 10 or (tenth == 9 and t == duration)
-        ]
+        part = [s for t, s in kept if tenth <= min(9, int(10 * t / duration)) <= tenth]
         if part:
-            print(f"  {tenth * 10:3d}-{tenth * 10 + 10:3d} %: max {max(part):7.1f} MB")
-    early = [v for t, v in totals if t <= duration * 2 / 3]
-    late = [v for t, v in totals if t > duration * 2 / 3]
-    peak = max(v for _, v in totals)
-    runtimes = max(s.get("lambda_runtimes", 0) for _, s in samples if s)
+            totals = [s["total_mb"] for s in part]
+            print(
+                f"  {tenth * 10:3d}-{tenth * 10 + 10:3d} %   {max(totals):9.1f}"
+                f"   {min(totals):9.1f}"
+                f"   {max(s['localstack_mb'] for s in part):10.1f}"
+                f"   {max(s['lambda_runtimes'] for s in part):12d}"
+            )
+    last = [(t, s) for t, s in kept if t >= duration * 2 / 3]
+    minutes = (last[-1][0] - last[0][0]) / 60 or 1.0
+    localstack_growth = (last[-1][1]["localstack_mb"] - last[0][1]["localstack_mb"]) / minutes
+    peak = max(s["total_mb"] for _, s in kept)
+    floor = min(s["total_mb"] for _, s in last)
     print(
-        f"start {totals[0][1]:.1f} MB, peak {peak:.1f} MB, end {totals[-1][1]:.1f} MB; "
-        f"at most {runtimes} Lambda runtime processes"
+        f"start {kept[0][1]['total_mb']:.1f} MB, peak {peak:.1f} MB (bursts), floor in the last "
+        f"third {floor:.1f} MB; LocalStack's own RSS grew {localstack_growth:.1f} MB/min in the "
+        f"last third; peak {'under' if peak <= bound else 'OVER'} the {bound:.0f} MB bound"
     )
-    if early and late:
-        print(
-            f"last third's peak {max(late):.1f} MB vs the first two thirds' {max(early):.1f} MB: "
-            f"{'levelled off' if max(late) <= max(early) * 1.05 else 'still growing'}; "
-            f"{'under' if peak <= bound else 'OVER'} the {bound:.0f} MB bound"
-        )
 
 
 if __name__ == "__main__":
