@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
-from rez_telemetry import _env, _lifecycle
+from rez_telemetry import _env, _lifecycle, metrics
+from rez_telemetry.cold_start import reset_cold_start
+from rez_telemetry.context import CORRELATION_FIELDS
 from rez_telemetry.correlation import propagation
-from rez_telemetry.correlation.context import CORRELATION_FIELDS
-from rez_telemetry.handler import reset_cold_start
 from rez_telemetry.logging import configure_logging, reset_logging
 from rez_telemetry.logging.invocation import INVOCATION_FIELDS
-from rez_telemetry.metrics import metrics
 from rez_telemetry.tracing import tracer
 
 EVENTS = Path(__file__).parent / "events"

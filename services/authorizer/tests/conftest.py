@@ -126,7 +126,7 @@ def clock() -> FakeClock:
 def _reset_global_state() -> Iterator[None]:
     """Every test starts with no cached dependencies, no buffered metrics, default logging."""
     from rez_telemetry import metrics
-    from rez_telemetry.handler import reset_cold_start
+    from rez_telemetry.cold_start import reset_cold_start
     from rez_telemetry.logging import reset_logging
     from rez_telemetry.logging.sampling import reset_sampling
 

@@ -25,7 +25,7 @@ TABLE = "rez-agent-messages-dev"
 def _reset_global_state() -> Iterator[None]:
     """No cached dependencies, buffered metrics or logging settings leak between tests."""
     from rez_telemetry import metrics
-    from rez_telemetry.handler import reset_cold_start
+    from rez_telemetry.cold_start import reset_cold_start
     from rez_telemetry.logging import reset_logging
     from rez_telemetry.logging.sampling import reset_sampling
 

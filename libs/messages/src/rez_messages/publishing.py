@@ -2,8 +2,8 @@
 
 Producer side: `SNSMessagePublisher` publishes `{"message_id": ...}` with the message attributes
 `correlation_id`, `message_type` and `trace_context` (X-Ray header `Root=…;Parent=…;Sampled=…`).
-Consumer side: `parse_delivery` reads one SQS record, whether the subscription uses raw delivery
-(attributes are SQS `messageAttributes`) or not (the body is an SNS envelope holding both).
+Consumer side: `parse_delivery` turns one SQS record, as rez_telemetry's `read_sqs_record` read it
+(raw delivery or SNS envelope, decoded once), into a `Delivery`, or says what is wrong with it.
 
 A delivery the processor deferred (an open circuit: nothing was sent, so the attempt must not count
 against the message) is a new SQS message that keeps the body and attributes and adds two SQS
@@ -14,7 +14,6 @@ restarts at 1) and `deferred_since` (epoch seconds of the first deferral, which 
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import uuid
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rez_messages.exceptions import InvalidDeliveryError
 from rez_messages.model import Message
+from rez_telemetry import correlation
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -54,22 +54,13 @@ ATTR_DEFERRED_SINCE = "deferred_since"
 MAX_ATTEMPT_OFFSET = 1_000_000
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,7}$")
 _EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,6})?$")
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_MAX_TRACE_CONTEXT = 256
 
 TraceContextSource = Callable[[], str | None]
 
 
 def current_trace_context() -> str | None:
-    """The active span's X-Ray style header, from rez_telemetry when it can tell (else None)."""
-    try:  # imported when used: telemetry loads its tracing lazily
-        correlation = importlib.import_module("rez_telemetry.correlation")
-    except ImportError:
-        return None
-    attributes = getattr(correlation, "sns_message_attributes", None)
-    if attributes is None:
-        return None
-    value = attributes().get(ATTR_TRACE_CONTEXT)
+    """The active span's X-Ray style header, as rez_telemetry injects it (else None)."""
+    value = correlation.sns_message_attributes().get(ATTR_TRACE_CONTEXT)
     if isinstance(value, Mapping):
         text = value.get("StringValue")
         return text if isinstance(text, str) and text else None
@@ -159,52 +150,8 @@ class Delivery:
         return self.receive_count + self.attempt_offset
 
 
-def _body_size(body: object) -> int:
-    return len(body.encode("utf-8", errors="replace")) if isinstance(body, str) else 0
-
-
-def _is_sns_envelope(document: Mapping[str, Any]) -> bool:
-    return (
-        document.get("Type") == "Notification" and "Message" in document and "TopicArn" in document
-    )
-
-
-def _sqs_attribute(attributes: Mapping[str, Any], name: str) -> str | None:
-    entry = attributes.get(name)
-    if isinstance(entry, Mapping):
-        value = entry.get("stringValue", entry.get("StringValue"))
-        return value if isinstance(value, str) and value else None
-    return None
-
-
-def _sns_attribute(attributes: Mapping[str, Any], name: str) -> str | None:
-    entry = attributes.get(name)
-    if isinstance(entry, Mapping):
-        value = entry.get("Value")
-        return value if isinstance(value, str) and value else None
-    return None
-
-
-def _receive_count(record: Mapping[str, Any]) -> int:
-    raw = (record.get("attributes") or {}).get("ApproximateReceiveCount", "1")
-    try:
-        return max(1, int(raw))
-    except (TypeError, ValueError):
-        return 1
-
-
-def _valid_correlation_id(value: str | None) -> str | None:
-    return value if value is not None and _CORRELATION_ID.fullmatch(value) else None
-
-
-def _valid_trace_context(value: str | None) -> str | None:
-    if value is None or len(value) > _MAX_TRACE_CONTEXT or "Root=" not in value:
-        return None
-    return value
-
-
-def _attempt_offset(attributes: Mapping[str, Any], size: int) -> int:
-    value = _sqs_attribute(attributes, ATTR_ATTEMPT_OFFSET)
+def _attempt_offset(attributes: Mapping[str, str], size: int) -> int:
+    value = attributes.get(ATTR_ATTEMPT_OFFSET)
     if value is None:
         return 0
     if not _WHOLE_NUMBER.fullmatch(value) or int(value) > MAX_ATTEMPT_OFFSET:
@@ -216,8 +163,8 @@ def _attempt_offset(attributes: Mapping[str, Any], size: int) -> int:
     return int(value)
 
 
-def _deferred_since(attributes: Mapping[str, Any], size: int) -> float | None:
-    value = _sqs_attribute(attributes, ATTR_DEFERRED_SINCE)
+def _deferred_since(attributes: Mapping[str, str], size: int) -> float | None:
+    value = attributes.get(ATTR_DEFERRED_SINCE)
     if value is None:
         return None
     if not _EPOCH_SECONDS.fullmatch(value):
@@ -242,58 +189,35 @@ def _message_id(document: object, size: int) -> str:
     return value
 
 
-def _load_json(text: object, what: str, size: int) -> object:
-    if not isinstance(text, str):
-        raise InvalidDeliveryError(f"{what} is not a string", size)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidDeliveryError(
-            f"{what} is not valid JSON: {error.msg} at {error.pos}", size
-        ) from None
+def parse_delivery(record: Mapping[str, Any] | correlation.SqsRecord) -> Delivery:
+    """A `Delivery` from one SQS record; `InvalidDeliveryError` says what is wrong.
 
-
-def parse_delivery(record: Mapping[str, Any]) -> Delivery:
-    """Read one SQS record (raw or SNS envelope); `InvalidDeliveryError` says what is wrong.
-
-    The correlation id and trace context are dropped (None) when malformed: the stored record
-    still knows the correlation id. The trace context falls back to the SQS `AWSTraceHeader`.
-    `attempt_offset` / `deferred_since` come from the SQS attributes (the processor sets them on
-    a deferred copy); a malformed one is an `InvalidDeliveryError`, since the duplicate rule
-    cannot be applied without it.
+    Give it the `SqsRecord` the invocation already read (`correlation.sqs_records(event)`), so
+    the body is decoded once; a raw record mapping is read here. The correlation id, type and
+    trace context are the ones rez_telemetry read (None when missing or malformed: the stored
+    record still knows the correlation id; the trace context falls back to the SQS
+    `AWSTraceHeader`). `attempt_offset` / `deferred_since` come from the SQS attributes (the
+    processor sets them on a deferred copy); a malformed one is an `InvalidDeliveryError`, since
+    the duplicate rule cannot be applied without it.
     """
-    body = record.get("body")
-    size = _body_size(body)
-    sqs_message_id = record.get("messageId")
-    if not isinstance(sqs_message_id, str) or not sqs_message_id:
+    read = (
+        record if isinstance(record, correlation.SqsRecord) else correlation.read_sqs_record(record)
+    )
+    size = read.body_size
+    if read.sqs_message_id is None or not read.sqs_message_id:
         raise InvalidDeliveryError("record has no SQS messageId", size)
-    document = _load_json(body, "body", size)
-    enveloped = isinstance(document, Mapping) and _is_sns_envelope(document)
-    if enveloped:
-        assert isinstance(document, Mapping)
-        attributes = document.get("MessageAttributes") or {}
-        message_id = _message_id(_load_json(document["Message"], "SNS Message", size), size)
-        correlation_id = _sns_attribute(attributes, ATTR_CORRELATION_ID)
-        message_type = _sns_attribute(attributes, ATTR_MESSAGE_TYPE)
-        trace_context = _sns_attribute(attributes, ATTR_TRACE_CONTEXT)
-    else:
-        attributes = record.get("messageAttributes") or {}
-        message_id = _message_id(document, size)
-        correlation_id = _sqs_attribute(attributes, ATTR_CORRELATION_ID)
-        message_type = _sqs_attribute(attributes, ATTR_MESSAGE_TYPE)
-        trace_context = _sqs_attribute(attributes, ATTR_TRACE_CONTEXT)
-    raw_attributes = record.get("messageAttributes")
-    sqs_attributes = raw_attributes if isinstance(raw_attributes, Mapping) else {}
-    system_trace = (record.get("attributes") or {}).get("AWSTraceHeader")
+    problem = read.body_error or read.message_error
+    if problem is not None:
+        raise InvalidDeliveryError(problem, size)
+    info = read.correlation
     return Delivery(
-        message_id=message_id,
-        correlation_id=_valid_correlation_id(correlation_id),
-        message_type=message_type,
-        trace_context=_valid_trace_context(trace_context)
-        or _valid_trace_context(system_trace if isinstance(system_trace, str) else None),
-        receive_count=_receive_count(record),
-        sqs_message_id=sqs_message_id,
-        enveloped=enveloped,
-        attempt_offset=_attempt_offset(sqs_attributes, size),
-        deferred_since=_deferred_since(sqs_attributes, size),
+        message_id=_message_id(read.message, size),
+        correlation_id=None if info.was_generated else info.correlation_id,
+        message_type=info.message_type,
+        trace_context=info.trace_context,
+        receive_count=read.receive_count,
+        sqs_message_id=read.sqs_message_id,
+        enveloped=read.enveloped,
+        attempt_offset=_attempt_offset(read.sqs_attributes, size),
+        deferred_since=_deferred_since(read.sqs_attributes, size),
     )

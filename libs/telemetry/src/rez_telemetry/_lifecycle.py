@@ -1,17 +1,18 @@
 """Invocation lifecycle hooks: how metrics, tracing and others join `@lambda_handler`.
 
-The handler decorator knows nothing about metrics flushing or invocation spans; those modules
-`register()` a hook when they are imported. Start hooks run in registration order, end hooks in
-reverse (like nested context managers), and every call is guarded: a failing hook is logged at
-ERROR and never masks the handler's result or exception.
+The handler decorator knows nothing about metrics flushing or invocation spans; those packages
+`register()` a hook when they are imported (the decorator loads them when it wraps a handler).
+Start hooks run in registration order, end hooks in reverse (like nested context managers), and
+every call is guarded: a failing hook is logged at ERROR and never masks the handler's result or
+exception.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-if TYPE_CHECKING:
-    from rez_telemetry.correlation import CorrelationInfo
+from rez_telemetry.context import CorrelationInfo
+from rez_telemetry.logging import logger
 
 __all__ = [
     "InvocationHook",
@@ -61,8 +62,6 @@ def hooks() -> tuple[InvocationHook, ...]:
 
 
 def _report_failure(hook: InvocationHook, phase: str) -> None:
-    from rez_telemetry.logging import logger
-
     logger.opt(exception=True).error(
         "Lifecycle hook failed", hook=type(hook).__qualname__, phase=phase
     )

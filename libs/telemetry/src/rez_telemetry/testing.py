@@ -14,6 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from rez_telemetry import metrics
+from rez_telemetry.cold_start import reset_cold_start
+from rez_telemetry.logging import reset_logging
+from rez_telemetry.tracing import tracer
+
 
 class _Captures(Protocol):
     """What pytest's `capsys` offers (typed here so the library needs no pytest import)."""
@@ -23,11 +28,6 @@ class _Captures(Protocol):
 
 def reset_telemetry() -> None:
     """Forget logging configuration, cold start, buffered metrics and the tracer."""
-    from rez_telemetry.handler import reset_cold_start
-    from rez_telemetry.logging import reset_logging
-    from rez_telemetry.metrics import metrics
-    from rez_telemetry.tracing import tracer
-
     reset_logging()
     reset_cold_start()
     metrics.reset()

@@ -11,16 +11,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from rez_telemetry import lambda_handler
-from rez_telemetry.handler import reset_cold_start as reset_handler_cold_start
+from rez_telemetry import lambda_handler, metrics
+from rez_telemetry.cold_start import reset_cold_start
 from rez_telemetry.metrics import (
     COLD_START,
     MESSAGES_CREATED,
     MESSAGES_PROCESSED,
     PROCESSING_DURATION,
     install,
-    metrics,
-    reset_cold_start,
 )
 
 
@@ -119,7 +117,7 @@ def test_the_log_field_and_the_metric_share_one_cold_start_flag(logs: Any) -> No
     seen += _cold_starts(out, logs)
     handler({}, Context())
     seen += _cold_starts(out, logs)
-    reset_handler_cold_start()
+    reset_cold_start()
     handler({}, Context())
     seen += _cold_starts(out, logs)
     # THEN the log field and the metric agree every time

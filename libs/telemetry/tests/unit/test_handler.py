@@ -8,8 +8,8 @@ import pytest
 
 import rez_telemetry
 from rez_telemetry import correlation, lambda_handler, logger
+from rez_telemetry.cold_start import reset_cold_start
 from rez_telemetry.correlation import get_correlation_id
-from rez_telemetry.handler import reset_cold_start
 
 
 def test_usable_with_and_without_arguments_and_keeps_the_name(logs, lambda_context):
@@ -204,8 +204,8 @@ def test_handled_returns_its_argument_and_marks_only_it():
 
 def test_decorating_registers_the_metrics_and_tracing_hooks(logs, lambda_context, tmp_path):
     # GIVEN no lifecycle hook registered (a service that never touched metrics nor tracer)
-    from rez_telemetry import _lifecycle
-    from rez_telemetry.metrics import MetricsLifecycleHook, metrics
+    from rez_telemetry import _lifecycle, metrics
+    from rez_telemetry.metrics import MetricsLifecycleHook
     from rez_telemetry.tracing import TracingLifecycleHook, tracer
     from rez_telemetry.tracing.tree import load_spans
 

@@ -18,7 +18,7 @@ from rez_telemetry.metrics import (
     cloudwatch_api,
     emf,
 )
-from rez_telemetry.metrics import metrics as shared_metrics
+from rez_telemetry.metrics import shared as shared_metrics
 from rez_telemetry.metrics.buffer import Series
 
 

@@ -37,14 +37,21 @@ def test_unknown_attributes_raise_attribute_error():
         rez_telemetry.no_such_thing  # noqa: B018
 
 
-def test_metrics_is_the_recorder_object_even_after_its_package_is_imported():
-    # GIVEN a fresh interpreter that imports a metrics submodule first (binding the package)
+def test_metrics_is_the_metrics_package_whatever_was_imported_first():
+    # GIVEN a fresh interpreter that imports a metrics submodule before the package attribute
     code = (
         "import rez_telemetry.metrics.recorder, rez_telemetry;"
         "from rez_telemetry import metrics;"
-        "print(callable(getattr(metrics, 'record_count', None)),"
-        " type(metrics).__name__ != 'module')"
+        "import rez_telemetry.metrics as package;"
+        "print(metrics is package, callable(metrics.record_count),"
+        " metrics.record_count.__self__ is metrics.shared)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    # THEN `rez_telemetry.metrics` is still the object with record_count, not the module
-    assert out.stdout.split() == ["True", "True"]
+    # THEN `rez_telemetry.metrics` is one thing, the package; its functions use the shared recorder
+    assert out.stdout.split() == ["True", "True", "True"]
+
+
+def test_the_package_never_swaps_its_module_class():
+    # GIVEN the package as imported
+    # THEN it is a plain module (no subclass keeps names apart: the names are distinct)
+    assert type(rez_telemetry) is type(sys)

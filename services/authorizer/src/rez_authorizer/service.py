@@ -24,8 +24,7 @@ from rez_authorizer.tokens import (
     TokenVerifier,
     bearer_token,
 )
-from rez_telemetry import logger, metrics
-from rez_telemetry.metrics import AUTHORIZER_DECISIONS
+from rez_telemetry import AUTHORIZER_DECISIONS, logger, metrics
 
 DECISION_LOG_EVENT: Final = "Authorizer decision"
 MAX_DETAIL_CHARS: Final = 200

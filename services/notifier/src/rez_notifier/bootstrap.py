@@ -20,13 +20,7 @@ from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS, NtfyClient
 from rez_notifier.ntfy_token import NoToken, SecretsManagerToken
 from rez_notifier.rate_limit import DynamoDBTokenBucket, RateLimiter, TokenBucketSettings, Unlimited
 from rez_notifier.service import Notifier
-from rez_telemetry import tracer
-from rez_telemetry.resilience import (
-    CircuitBreaker,
-    DynamoDBStateStore,
-    RetryPolicy,
-    retry_policy,
-)
+from rez_telemetry import CircuitBreaker, DynamoDBStateStore, RetryPolicy, retry_policy, tracer
 
 __all__ = ["build", "notifier", "override", "reset"]
 

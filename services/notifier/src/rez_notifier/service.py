@@ -28,9 +28,17 @@ from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
 from rez_notifier.publication import NTFY_MESSAGE_LIMIT_BYTES, NtfyPublication, build_publication
 from rez_notifier.rate_limit import RateLimiter
-from rez_telemetry import logger, tracer
-from rez_telemetry.metrics import NOTIFICATION_DURATION, NOTIFICATIONS_SENT, metrics
-from rez_telemetry.resilience import CircuitBreaker, CircuitOpenError, CircuitState, RetryPolicy
+from rez_telemetry import (
+    NOTIFICATION_DURATION,
+    NOTIFICATIONS_SENT,
+    CircuitBreaker,
+    CircuitOpenError,
+    CircuitState,
+    RetryPolicy,
+    logger,
+    metrics,
+    tracer,
+)
 
 __all__ = ["NotificationResult", "Notifier", "Publisher", "send_notification"]
 

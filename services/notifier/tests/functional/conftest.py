@@ -18,9 +18,9 @@ from rez_messages import MessageType, Payload, new_message
 from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_notifier import bootstrap
 from rez_notifier.config import NotifierSettings
-from rez_telemetry.handler import reset_cold_start
+from rez_telemetry import metrics
+from rez_telemetry.cold_start import reset_cold_start
 from rez_telemetry.logging import configure_logging, reset_logging
-from rez_telemetry.metrics import metrics
 from rez_telemetry.resilience import DynamoDBStateStore
 from rez_telemetry.tracing import tracer
 

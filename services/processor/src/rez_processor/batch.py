@@ -29,8 +29,7 @@ from rez_messages import InvalidDeliveryError, parse_delivery
 from rez_processor.context import Decision, Outcome, ProcessingContext
 from rez_processor.deferral import DeferredCopy, Requeue
 from rez_processor.service import UnknownMessageError, process_delivery
-from rez_telemetry import correlation, logger
-from rez_telemetry.tracing import tracer
+from rez_telemetry import correlation, logger, tracer
 
 __all__ = ["BatchResult", "MalformedBatchError", "process_batch"]
 
@@ -54,41 +53,27 @@ class BatchResult:
         return {"batchItemFailures": [{"itemIdentifier": item} for item in self.failures]}
 
 
-def _records(event: Any) -> list[Mapping[str, Any]]:
+def _records(event: Any) -> list[correlation.SqsRecord]:
+    """The batch's records, each read once for the invocation (shared with the telemetry)."""
     if not isinstance(event, Mapping) or not isinstance(event.get("Records"), list):
         raise MalformedBatchError("event has no Records list")
-    records = event["Records"]
-    for index, record in enumerate(records):
+    for index, record in enumerate(event["Records"]):
         if not isinstance(record, Mapping) or not isinstance(record.get("messageId"), str):
             # Without a messageId no partial failure can be reported: fail the whole batch
             # so SQS redelivers everything (duplicates are detected) rather than lose one.
             raise MalformedBatchError(f"record {index} has no messageId")
-    return records
+    return list(correlation.sqs_records(event))
 
 
-def _body_size(record: Mapping[str, Any]) -> int:
-    body = record.get("body")
-    return len(body.encode("utf-8", errors="replace")) if isinstance(body, str) else 0
-
-
-def _receive_count(record: Mapping[str, Any]) -> int:
-    try:
-        return int((record.get("attributes") or {}).get("ApproximateReceiveCount", 1))
-    except (TypeError, ValueError):
-        return 1
-
-
-def _reject_poison(
-    record: Mapping[str, Any], reason: str, size: int, ctx: ProcessingContext
-) -> Decision:
-    delay = ctx.retry_delays.backoff(_receive_count(record))
+def _reject_poison(record: correlation.SqsRecord, reason: str, ctx: ProcessingContext) -> Decision:
+    delay = ctx.retry_delays.backoff(record.receive_count)
     logger.error(
         "Message processing failed",
-        sqs_message_id=record["messageId"],
+        sqs_message_id=record.sqs_message_id,
         error=f"invalid message: {reason}",
         reason=reason,
-        body_size=size,
-        retry_count=_receive_count(record) - 1,
+        body_size=record.body_size,
+        retry_count=record.receive_count - 1,
         retry_delay_seconds=delay,
         poison=True,
     )
@@ -96,48 +81,48 @@ def _reject_poison(
     return Decision(Outcome.FAILED, delay)
 
 
-def _requeue_for(record: Mapping[str, Any], ctx: ProcessingContext) -> Requeue | None:
+def _requeue_for(record: correlation.SqsRecord, ctx: ProcessingContext) -> Requeue | None:
     """Sends a delayed copy of this record (a deferral), or None without an SQS client."""
     deferral = ctx.deferral
     if deferral is None:
         return None
 
     def requeue(copy: DeferredCopy) -> str:
-        return deferral.defer(record, copy)
+        return deferral.defer(record.raw, copy)
 
     return requeue
 
 
-def process_record(record: Mapping[str, Any], ctx: ProcessingContext) -> Decision:
+def process_record(record: correlation.SqsRecord, ctx: ProcessingContext) -> Decision:
     """One record, already inside its correlation scope and span."""
     try:
         delivery = parse_delivery(record)
     except InvalidDeliveryError as error:
-        return _reject_poison(record, error.reason, error.body_size, ctx)
+        return _reject_poison(record, error.reason, ctx)
     try:
         return process_delivery(delivery, ctx, _requeue_for(record, ctx))
     except UnknownMessageError as error:
-        return _reject_poison(record, str(error), _body_size(record), ctx)
+        return _reject_poison(record, str(error), ctx)
 
 
-def _pace(record: Mapping[str, Any], decision: Decision, ctx: ProcessingContext) -> None:
+def _pace(record: correlation.SqsRecord, decision: Decision, ctx: ProcessingContext) -> None:
     """Set the visibility of a record going back to SQS to its retry delay."""
     if not decision.outcome.acknowledged and decision.retry_in_seconds is not None:
         _postpone(record, decision.retry_in_seconds, ctx)
 
 
-def _postpone(record: Mapping[str, Any], seconds: int, ctx: ProcessingContext) -> None:
+def _postpone(record: correlation.SqsRecord, seconds: int, ctx: ProcessingContext) -> None:
     """Make the record visible again in `seconds`; a failure is logged, never raised."""
     fields = {
-        "sqs_message_id": record["messageId"],
+        "sqs_message_id": record.sqs_message_id,
         "retry_delay_seconds": seconds,
-        "attempt": _receive_count(record),
+        "attempt": record.receive_count,
     }
     if ctx.visibility is None:
         logger.debug("Retry delay not applied: no SQS client", **fields)
         return
     try:
-        ctx.visibility.postpone(record, seconds)
+        ctx.visibility.postpone(record.raw, seconds)
     except Exception as error:
         # The record is still reported as failed: it comes back after the queue's timeout.
         logger.warning(
@@ -147,7 +132,7 @@ def _postpone(record: Mapping[str, Any], seconds: int, ctx: ProcessingContext) -
     logger.info("Message retry scheduled", **fields)
 
 
-def _process_in_scope(record: Mapping[str, Any], ctx: ProcessingContext) -> Decision:
+def _process_in_scope(record: correlation.SqsRecord, ctx: ProcessingContext) -> Decision:
     """One record in its correlation scope and span; an unexpected error becomes a RETRY."""
     with correlation.record_scope(record) as info:
         try:
@@ -155,12 +140,12 @@ def _process_in_scope(record: Mapping[str, Any], ctx: ProcessingContext) -> Deci
                 decision = process_record(record, ctx)
                 _pace(record, decision, ctx)
         except Exception as error:
-            decision = Decision(Outcome.RETRY, ctx.retry_delays.backoff(_receive_count(record)))
+            decision = Decision(Outcome.RETRY, ctx.retry_delays.backoff(record.receive_count))
             logger.opt(exception=error).error(
                 "Message processing failed",
-                sqs_message_id=record["messageId"],
+                sqs_message_id=record.sqs_message_id,
                 error=f"{type(error).__name__}: {error}",
-                retry_count=_receive_count(record) - 1,
+                retry_count=record.receive_count - 1,
                 retry_delay_seconds=decision.retry_in_seconds,
             )
             _pace(record, decision, ctx)
@@ -176,7 +161,9 @@ def _xray_entity() -> Any:
     return xray_recorder.get_trace_entity()
 
 
-def _process_in_worker(record: Mapping[str, Any], ctx: ProcessingContext, entity: Any) -> Decision:
+def _process_in_worker(
+    record: correlation.SqsRecord, ctx: ProcessingContext, entity: Any
+) -> Decision:
     """`_process_in_scope` on a worker thread, under the caller's X-Ray `entity` if there is one."""
     if entity is None:
         return _process_in_scope(record, ctx)
@@ -189,7 +176,7 @@ def _process_in_worker(record: Mapping[str, Any], ctx: ProcessingContext, entity
         xray_recorder.clear_trace_entities()
 
 
-def _decide_all(records: list[Mapping[str, Any]], ctx: ProcessingContext) -> list[Decision]:
+def _decide_all(records: list[correlation.SqsRecord], ctx: ProcessingContext) -> list[Decision]:
     """Every record's decision, in the batch's order; each in its own copy of the context."""
     workers = min(max(ctx.concurrency, 1), len(records))
     if workers <= 1:
@@ -211,7 +198,8 @@ def process_batch(event: Any, ctx: ProcessingContext) -> BatchResult:
     records = _records(event)
     result = BatchResult()
     for record, decision in zip(records, _decide_all(records, ctx), strict=True):
-        sqs_message_id = record["messageId"]
+        sqs_message_id = record.sqs_message_id
+        assert sqs_message_id is not None  # `_records` refused a batch with a record without one
         result.outcomes[sqs_message_id] = decision.outcome
         if decision.retry_in_seconds is not None:
             result.retry_delays[sqs_message_id] = decision.retry_in_seconds

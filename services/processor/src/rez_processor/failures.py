@@ -16,9 +16,7 @@ from rez_messages import Delivery, Message, MessageStatus, StatusConflictError
 from rez_processor.context import Decision, Outcome, ProcessingContext
 from rez_processor.deferral import MAX_DELAY_SECONDS, DeferredCopy, Requeue
 from rez_processor.notifier import NotifierError
-from rez_telemetry import logger, metrics
-from rez_telemetry.metrics.names import MESSAGES_PROCESSED, PROCESSING_DURATION
-from rez_telemetry.tracing import tracer
+from rez_telemetry import MESSAGES_PROCESSED, PROCESSING_DURATION, logger, metrics, tracer
 
 __all__ = ["describe", "handle_failure", "record_done"]
 

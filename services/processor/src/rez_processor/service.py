@@ -29,8 +29,7 @@ from rez_messages import (
 from rez_processor.context import Decision, Outcome, ProcessingContext
 from rez_processor.deferral import Requeue
 from rez_processor.failures import handle_failure, record_done
-from rez_telemetry import correlation, logger
-from rez_telemetry.tracing import tracer
+from rez_telemetry import correlation, logger, tracer
 
 __all__ = ["Decision", "Outcome", "ProcessingContext", "UnknownMessageError", "process_delivery"]
 

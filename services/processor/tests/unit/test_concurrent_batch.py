@@ -90,7 +90,7 @@ def test_metrics_of_concurrent_records_aggregate_exactly(
     ctx, stored, sqs_record, make_batch, telemetry
 ):
     # GIVEN a batch processed on several threads
-    from rez_telemetry.metrics import metrics
+    from rez_telemetry import metrics
 
     messages = [stored(f"m{n}", correlation_id="one-journey") for n in range(BATCH_SIZE)]
     concurrent = dataclasses.replace(ctx, concurrency=3)

@@ -55,7 +55,7 @@ def test_seed_log_events_for_a_processed_message(ctx, stored, sqs_record, make_b
 
 def test_metrics_for_a_completed_message(ctx, stored, sqs_record, make_batch, telemetry):
     # GIVEN a completed message / WHEN metrics are flushed / THEN count and duration are emitted
-    from rez_telemetry.metrics import metrics
+    from rez_telemetry import metrics
 
     process_batch(make_batch(sqs_record(stored())), ctx)
     metrics.flush()
@@ -154,7 +154,7 @@ def test_notifier_failure_returns_the_record_for_retry(
     assert (line["retry_count"], line["will_retry"]) == (0, True)
     assert line["correlation_id"] == message.correlation_id
     # AND no terminal outcome was counted
-    from rez_telemetry.metrics import metrics
+    from rez_telemetry import metrics
 
     metrics.flush()
     assert telemetry.metric_values("MessagesProcessed") == []
@@ -164,7 +164,7 @@ def test_notifier_failure_returns_the_record_for_retry(
 def test_last_attempt_marks_the_message_failed_before_the_dlq(
     ctx, repository, notifier, stored, sqs_record, make_batch, telemetry
 ):
-    from rez_telemetry.metrics import metrics
+    from rez_telemetry import metrics
 
     # GIVEN a message that failed twice already (processing, attempts 2)
     message = stored()

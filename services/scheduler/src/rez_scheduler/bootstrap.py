@@ -39,7 +39,7 @@ def build_from_environment() -> SchedulerDependencies:
 
     from rez_messages.dynamodb import DynamoDBMessageRepository
     from rez_messages.publishing import SNSMessagePublisher
-    from rez_telemetry.resilience import retry_policy
+    from rez_telemetry import retry_policy
 
     stage = config.stage()
     table = config.messages_table()

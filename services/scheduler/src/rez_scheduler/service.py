@@ -17,9 +17,7 @@ from rez_messages import (
     new_message,
 )
 from rez_scheduler.schedule_input import ScheduleOverrides
-from rez_telemetry import correlation, logger, metrics
-from rez_telemetry.metrics.names import MESSAGES_CREATED
-from rez_telemetry.tracing import tracer
+from rez_telemetry import MESSAGES_CREATED, correlation, logger, metrics, tracer
 
 __all__ = [
     "CREATED_BY",

@@ -13,8 +13,7 @@ from rez_messages import (
     InvalidCursorError,
     MessageNotFoundError,
 )
-from rez_telemetry import logger, metrics, tracer
-from rez_telemetry.metrics.names import MESSAGES_CREATED
+from rez_telemetry import MESSAGES_CREATED, logger, metrics, tracer
 from rez_web_api import bootstrap, service
 from rez_web_api.api_gateway import Request, Response
 from rez_web_api.problems import ProblemError, not_found

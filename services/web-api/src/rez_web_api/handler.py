@@ -10,8 +10,14 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from rez_telemetry import correlation, lambda_handler, logger, metrics
-from rez_telemetry.metrics.names import API_REQUEST_COUNT, API_RESPONSE_TIME
+from rez_telemetry import (
+    API_REQUEST_COUNT,
+    API_RESPONSE_TIME,
+    correlation,
+    lambda_handler,
+    logger,
+    metrics,
+)
 from rez_web_api.api_gateway import Request, Response
 from rez_web_api.endpoints import ROUTER
 from rez_web_api.problems import ProblemError, internal_error

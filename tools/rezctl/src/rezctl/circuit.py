@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rez_telemetry.resilience import CircuitBreaker, CircuitState, CircuitStatus, DynamoDBStateStore
+from rez_telemetry import CircuitBreaker, CircuitState, CircuitStatus, DynamoDBStateStore
 from rez_telemetry.resilience.states import format_epoch
 from rezctl.names import BREAKER_SERVICE
 from rezctl.target import Target

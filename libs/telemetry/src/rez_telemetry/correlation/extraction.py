@@ -2,6 +2,7 @@
 
 Every reader returns a `CorrelationInfo` and never raises on a malformed event: a missing or
 invalid correlation ID becomes a fresh one (`was_generated=True`), an invalid one is reported.
+SQS records are read by `records.read_sqs_record`, once per invocation.
 """
 
 from __future__ import annotations
@@ -11,12 +12,26 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from rez_telemetry.correlation.ids import accept_correlation_id, new_correlation_id
-from rez_telemetry.correlation.types import CorrelationInfo, CorrelationSource, EventSource
-from rez_telemetry.correlation.validation import clean_id, clean_trace_context
+from rez_telemetry.context import (
+    CorrelationInfo,
+    CorrelationSource,
+    EventSource,
+    clean_id,
+    clean_trace_context,
+)
+from rez_telemetry.correlation.ids import accept_correlation_id, new_correlation_id, report_replaced
+from rez_telemetry.correlation.records import (
+    CORRELATION_ATTRIBUTE,
+    MESSAGE_TYPE_ATTRIBUTE,
+    TRACE_CONTEXT_ATTRIBUTE,
+    SqsRecord,
+    read_sqs_record,
+    sqs_records,
+)
 
 __all__ = [
     "CORRELATION_HEADER",
+    "batch_correlation_ids",
     "detect_event_source",
     "extract",
     "from_api_gateway_event",
@@ -29,11 +44,7 @@ __all__ = [
 ]
 
 CORRELATION_HEADER = "X-Correlation-ID"
-CORRELATION_ATTRIBUTE = "correlation_id"
-MESSAGE_TYPE_ATTRIBUTE = "message_type"
-TRACE_CONTEXT_ATTRIBUTE = "trace_context"
 _TRACE_HEADERS = ("x-amzn-trace-id", "traceparent")
-_MAX_BODY_TO_PARSE = 262_144  # the SQS/SNS message size limit
 _MAX_IDS_LISTED = 10
 
 
@@ -54,8 +65,8 @@ def _header(event: Mapping[str, Any], name: str) -> Any:
 
 
 def _message_id_from_body(body: Any) -> str | None:
-    """Our `{"message_id": ...}` body (or an SNS `Message` holding it), when it is JSON."""
-    if not isinstance(body, str) or not body.startswith("{") or len(body) > _MAX_BODY_TO_PARSE:
+    """Our `{"message_id": ...}` SNS `Message`, when it is a JSON object."""
+    if not isinstance(body, str) or not body.startswith("{"):
         return None
     try:
         parsed = json.loads(body)
@@ -82,21 +93,6 @@ def _attribute(attributes: Mapping[str, Any], name: str, value_key: str) -> Any:
     return _mapping(attributes.get(name)).get(value_key)
 
 
-def _sns_envelope(body: Any) -> Mapping[str, Any] | None:
-    """The SNS notification wrapped in an SQS body (subscription without raw delivery)."""
-    if not isinstance(body, str) or '"Notification"' not in body:
-        return None
-    if len(body) > _MAX_BODY_TO_PARSE:
-        return None
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(parsed, dict) and parsed.get("Type") == "Notification":
-        return parsed
-    return None
-
-
 def _from_sns_message(
     sns: Mapping[str, Any], source: EventSource, *, warn: bool, trace_fallback: Any = None
 ) -> CorrelationInfo:
@@ -115,27 +111,13 @@ def _from_sns_message(
     )
 
 
-def from_sqs_record(record: Mapping[str, Any], *, warn: bool = True) -> CorrelationInfo:
+def from_sqs_record(record: Mapping[str, Any] | SqsRecord, *, warn: bool = True) -> CorrelationInfo:
     """One SQS record: `messageAttributes` (raw delivery) or the SNS envelope in the body."""
-    body = record.get("body")
-    aws_trace = _mapping(record.get("attributes")).get("AWSTraceHeader")
-    attributes = _mapping(record.get("messageAttributes"))
-    if CORRELATION_ATTRIBUTE not in attributes:
-        envelope = _sns_envelope(body)
-        if envelope is not None:
-            return _from_sns_message(envelope, "sqs", warn=warn, trace_fallback=aws_trace)
-    correlation_id, generated = accept_correlation_id(
-        _attribute(attributes, CORRELATION_ATTRIBUTE, "stringValue"), source="sqs", warn=warn
-    )
-    trace = _attribute(attributes, TRACE_CONTEXT_ATTRIBUTE, "stringValue") or aws_trace
-    return CorrelationInfo(
-        correlation_id=correlation_id,
-        message_id=_message_id_from_body(body),
-        message_type=clean_id(_attribute(attributes, MESSAGE_TYPE_ATTRIBUTE, "stringValue")),
-        trace_context=clean_trace_context(trace),
-        source="sqs",
-        was_generated=generated,
-    )
+    read = record if isinstance(record, SqsRecord) else read_sqs_record(record)
+    info = read.correlation
+    if warn and info.was_generated:
+        report_replaced(read.received_correlation_id, info.correlation_id, "sqs")
+    return info
 
 
 def from_sns_record(record: Mapping[str, Any], *, warn: bool = True) -> CorrelationInfo:
@@ -143,9 +125,11 @@ def from_sns_record(record: Mapping[str, Any], *, warn: bool = True) -> Correlat
     return _from_sns_message(_mapping(record.get("Sns")), "sns", warn=warn)
 
 
-def from_record(record: Mapping[str, Any], *, warn: bool = True) -> CorrelationInfo:
+def from_record(record: Mapping[str, Any] | SqsRecord, *, warn: bool = True) -> CorrelationInfo:
     """An SQS or SNS record, told apart by its event source."""
-    if record.get("EventSource") == "aws:sns" or "Sns" in record:
+    if not isinstance(record, SqsRecord) and (
+        record.get("EventSource") == "aws:sns" or "Sns" in record
+    ):
         return from_sns_record(record, warn=warn)
     return from_sqs_record(record, warn=warn)
 
@@ -172,8 +156,7 @@ def from_sqs_batch(event: Mapping[str, Any]) -> CorrelationInfo:
     Each record still gets its own scope (`record_scope`); this only labels the lines logged
     outside any record. Malformed IDs are reported when their record is scoped, not here.
     """
-    records = [r for r in event.get("Records") or () if isinstance(r, Mapping)]
-    infos = [from_record(r, warn=False) for r in records]
+    infos = [record.correlation for record in sqs_records(event)]
     carried = {i.correlation_id for i in infos if not i.was_generated}
     types = {i.message_type for i in infos}
     if len(carried) == 1 and len(infos) == sum(not i.was_generated for i in infos):
@@ -195,11 +178,10 @@ def from_sqs_batch(event: Mapping[str, Any]) -> CorrelationInfo:
 def batch_correlation_ids(event: Mapping[str, Any]) -> list[str]:
     """The valid correlation IDs a batch carries (at most 10), for the invocation's first line."""
     ids: list[str] = []
-    for record in event.get("Records") or ():
-        if isinstance(record, Mapping):
-            info = from_record(record, warn=False)
-            if not info.was_generated and info.correlation_id not in ids:
-                ids.append(info.correlation_id)
+    for record in sqs_records(event):
+        info = record.correlation
+        if not info.was_generated and info.correlation_id not in ids:
+            ids.append(info.correlation_id)
         if len(ids) >= _MAX_IDS_LISTED:
             break
     return ids
@@ -225,7 +207,9 @@ def detect_event_source(event: Any) -> EventSource:
     return "invoke"
 
 
-def extract(event: Any, correlation_from: CorrelationSource = "auto") -> CorrelationInfo:
+def extract(
+    event: Any, correlation_from: CorrelationSource | EventSource = "auto"
+) -> CorrelationInfo:
     """The invocation's correlation, read the way `correlation_from` says (or detected)."""
     kind: EventSource = (
         detect_event_source(event) if correlation_from == "auto" else correlation_from
@@ -245,11 +229,11 @@ def extract(event: Any, correlation_from: CorrelationSource = "auto") -> Correla
 
 
 @contextmanager
-def record_scope(record: Mapping[str, Any], **fields: Any) -> Iterator[CorrelationInfo]:
+def record_scope(record: Mapping[str, Any] | SqsRecord, **fields: Any) -> Iterator[CorrelationInfo]:
     """Scope one SQS/SNS record's correlation: every line logged inside carries its IDs.
 
-    `for record in event["Records"]: with record_scope(record) as info: ...` — nothing bleeds
-    from one record into the next.
+    `for record in correlation.sqs_records(event): with record_scope(record) as info: ...` —
+    nothing bleeds from one record into the next. A raw record mapping is read here.
     """
     info = from_record(record)
     with info.scope(**fields):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-from rez_telemetry.correlation.validation import is_valid_correlation_id, safe_preview
+from rez_telemetry.context import is_valid_correlation_id, safe_preview
+from rez_telemetry.logging import logger
 
-__all__ = ["accept_correlation_id", "new_correlation_id"]
+__all__ = ["accept_correlation_id", "new_correlation_id", "report_replaced"]
 
 
 def new_correlation_id() -> str:
@@ -21,20 +22,25 @@ def new_correlation_id() -> str:
 def accept_correlation_id(value: object, *, source: str, warn: bool = True) -> tuple[str, bool]:
     """`(id, was_generated)`: the value if valid; a fresh ID if it is missing or malformed.
 
-    A malformed value is replaced and reported at WARN with its length and a short sanitised
-    preview, never the raw value.
+    A malformed value is replaced and reported (`report_replaced`) unless `warn` is False.
     """
     if is_valid_correlation_id(value):
         return value, False
     fresh = new_correlation_id()
-    if value is not None and value != "" and warn:
-        from rez_telemetry.logging import logger
-
-        logger.warning(
-            "Invalid correlation ID replaced",
-            correlation_id=fresh,
-            correlation_source=source,
-            received_length=len(value) if isinstance(value, str) else None,
-            received_preview=safe_preview(value),
-        )
+    if warn:
+        report_replaced(value, fresh, source)
     return fresh, True
+
+
+def report_replaced(value: object, replacement: str, source: str) -> None:
+    """WARN that a malformed value was replaced: its length and a short sanitised preview, never
+    the raw value. A missing value (None, empty) is no news and is not reported."""
+    if value is None or value == "":
+        return
+    logger.warning(
+        "Invalid correlation ID replaced",
+        correlation_id=replacement,
+        correlation_source=source,
+        received_length=len(value) if isinstance(value, str) else None,
+        received_preview=safe_preview(value),
+    )

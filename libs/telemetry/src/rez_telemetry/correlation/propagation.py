@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from rez_telemetry.correlation.context import get_correlation_id
-from rez_telemetry.correlation.extraction import (
-    CORRELATION_ATTRIBUTE,
-    CORRELATION_HEADER,
-)
+from rez_telemetry.context import get_correlation_id
+from rez_telemetry.correlation.extraction import CORRELATION_HEADER
 from rez_telemetry.correlation.ids import new_correlation_id
+from rez_telemetry.correlation.records import CORRELATION_ATTRIBUTE
+from rez_telemetry.logging import logger
 
 __all__ = [
     "CarrierKind",
@@ -64,8 +63,6 @@ def _injected(kind: CarrierKind) -> dict[str, str]:
         try:
             entries.update(injector(kind))
         except Exception:
-            from rez_telemetry.logging import logger
-
             logger.opt(exception=True).error(
                 "Context injector failed", injector=getattr(injector, "__qualname__", "?")
             )

@@ -10,19 +10,31 @@ import contextvars
 import functools
 import time
 from collections.abc import Callable
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from rez_telemetry import _env, _lifecycle
-from rez_telemetry.correlation.context import scope_for
-from rez_telemetry.correlation.extraction import batch_correlation_ids, extract
-from rez_telemetry.correlation.types import CorrelationInfo, CorrelationSource
-from rez_telemetry.handler.cold_start import consume_cold_start
+from rez_telemetry._lazy import lazy_module
+from rez_telemetry.cold_start import consume_cold_start
+from rez_telemetry.context import CorrelationInfo, CorrelationSource, scope_for
+from rez_telemetry.correlation.extraction import (
+    batch_correlation_ids,
+    detect_event_source,
+    extract,
+)
+from rez_telemetry.correlation.records import hold_sqs_records
 from rez_telemetry.handler.expected import handled, is_handled
 from rez_telemetry.logging import logger
 from rez_telemetry.logging.config import configure_logging, ensure_configured
 from rez_telemetry.logging.invocation import set_invocation_fields, xray_trace_id_from_header
 from rez_telemetry.logging.sampling import begin_invocation
 from rez_telemetry.logging.state import STATE
+
+if TYPE_CHECKING:
+    from rez_telemetry import metrics, tracing
+else:
+    # Loaded when a handler is wrapped, not when rez_telemetry is imported.
+    metrics = lazy_module("rez_telemetry.metrics")
+    tracing = lazy_module("rez_telemetry.tracing")
 
 __all__ = ["lambda_handler"]
 
@@ -72,11 +84,8 @@ def lambda_handler[Handler: Callable[..., Any]](
 
 def _install_hooks() -> None:
     """Register metrics' and tracing's lifecycle hooks (idempotent; neither loads its SDK)."""
-    from rez_telemetry.metrics import install as install_metrics
-    from rez_telemetry.tracing import install as install_tracing
-
-    install_metrics()
-    install_tracing()
+    metrics.install()
+    tracing.install()
 
 
 def _configure_for(service: str | None) -> None:
@@ -105,7 +114,11 @@ def _invoke(
     if sink is not None:
         sink.buffer.begin()
     try:
-        info = extract(event, correlation_from)
+        kind = detect_event_source(event) if correlation_from == "auto" else correlation_from
+        if kind == "sqs_batch":
+            # Read once here, in the invocation's own context: every later reader shares it.
+            hold_sqs_records(event)
+        info = extract(event, kind)
         with scope_for(info):
             return _run_handler(function, event, context, args, kwargs, info, started)
     finally:

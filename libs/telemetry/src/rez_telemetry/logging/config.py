@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
 from typing import TextIO
 
 from loguru import logger as _loguru_logger
@@ -17,6 +16,8 @@ from loguru import logger as _loguru_logger
 from rez_telemetry import _env
 from rez_telemetry.logging.intercept import install_intercept, uninstall_intercept
 from rez_telemetry.logging.sampling import configure_sampling, reset_sampling
+from rez_telemetry.logging.settings import LEVELS as _LEVELS
+from rez_telemetry.logging.settings import LoggingSettings
 from rez_telemetry.logging.sink import JsonSink, LineWriter
 from rez_telemetry.logging.state import STATE
 
@@ -29,38 +30,12 @@ __all__ = [
     "resolve_settings",
 ]
 
-_LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "SUCCESS": 25, "WARNING": 30, "ERROR": 40}
-_LEVELS["CRITICAL"] = 50
 _ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
 _VERBOSE = frozenset({"TRACE", "DEBUG"})
 _SAMPLED_STAGES = frozenset({"stage", "prod"})
 _PRODUCTION_SAMPLE_RATE = 0.1
 _LOGURU_DEFAULT_HANDLER_ID = 0
 _configure_lock = threading.RLock()
-
-
-@dataclass(frozen=True, slots=True)
-class LoggingSettings:
-    """The effective logging configuration."""
-
-    service: str
-    stage: str
-    level: str
-    sample_rate: float
-    buffer_debug: bool
-    quiet_libraries: bool
-    aws_sdk_level: str = "WARNING"
-    """Level of the AWS SDK and HTTP client loggers (never DEBUG unless asked for by name)."""
-
-    @property
-    def level_no(self) -> int:
-        """The numeric level (loguru's numbers, which match the stdlib's)."""
-        return _LEVELS[self.level]
-
-    @property
-    def aws_sdk_level_no(self) -> int:
-        """`aws_sdk_level` as a number."""
-        return _LEVELS[self.aws_sdk_level]
 
 
 def _level_name(value: str | None) -> str | None:

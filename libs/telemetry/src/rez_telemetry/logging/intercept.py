@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from rez_telemetry.logging.rez_logger import dispatch
+from rez_telemetry.logging.dispatch import dispatch
 
 __all__ = [
     "AWS_SDK_LIBRARIES",

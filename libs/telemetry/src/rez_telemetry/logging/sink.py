@@ -6,12 +6,14 @@ path, from loguru's own handler machinery (`write_loguru_message`), or from stdl
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from rez_telemetry.correlation.context import CORRELATION_FIELDS
+from rez_telemetry.context import CORRELATION_FIELDS
 from rez_telemetry.logging.buffer import DebugBuffer
 from rez_telemetry.logging.invocation import INVOCATION_FIELDS
 from rez_telemetry.logging.redaction import redact_text, redact_value
@@ -169,8 +171,5 @@ class JsonSink:
 
 
 def _report_sink_error(error: Exception) -> None:
-    import contextlib
-    import sys
-
     with contextlib.suppress(Exception):  # nowhere left to report to
         sys.stderr.write(f"rez_telemetry: a log line could not be written: {error!r}\n")

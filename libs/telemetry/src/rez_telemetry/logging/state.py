@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import Any
 
-if TYPE_CHECKING:
-    from rez_telemetry.logging.config import LoggingSettings
-    from rez_telemetry.logging.intercept import InterceptHandler
-    from rez_telemetry.logging.sink import JsonSink
+from rez_telemetry.logging.settings import LoggingSettings
+from rez_telemetry.logging.sink import JsonSink
 
 __all__ = ["STATE", "LoggingState"]
 
@@ -26,7 +25,7 @@ class LoggingState:
         self.sink: JsonSink | None = None
         self.handler_id: int | None = None
         self.settings: LoggingSettings | None = None
-        self.intercept: InterceptHandler | None = None
+        self.intercept: logging.Handler | None = None
         self.explicit: dict[str, Any] = {}
 
 

@@ -1,5 +1,9 @@
 """CloudWatch metrics for rez_agent: `metrics.record_count(...)`, flushed once per invocation.
 
+This package is the facade: `from rez_telemetry import metrics` gives this module, whose
+functions (`record_count`, `record_duration`, `timer`, `flush`, ...) act on the one shared
+`MetricsRecorder`, `metrics.shared`; the metric names are here too (`metrics.MESSAGES_CREATED`).
+
 Back ends (`METRICS_BACKEND`): `emf` (JSON lines on stdout, default in Lambda), `api`
 (`PutMetricData`, batched), `off`. Importing this module registers the flush with
 `@lambda_handler` and imports neither boto3 nor any tracing SDK.
@@ -8,7 +12,6 @@ Back ends (`METRICS_BACKEND`): `emf` (JSON lines on stdout, default in Lambda), 
 from __future__ import annotations
 
 from rez_telemetry import _lifecycle
-from rez_telemetry.handler.cold_start import reset_cold_start
 from rez_telemetry.metrics.config import Backend
 from rez_telemetry.metrics.lifecycle import MetricsLifecycleHook
 from rez_telemetry.metrics.names import (
@@ -48,33 +51,30 @@ __all__ = [
     "configure",
     "flush",
     "install",
-    "metrics",
     "pending",
     "record",
     "record_cold_start",
     "record_count",
     "record_duration",
     "reset",
-    "reset_cold_start",
+    "shared",
     "timer",
 ]
 
-metrics = MetricsRecorder()
-"""The recorder every service shares."""
+shared = MetricsRecorder()
+"""The recorder every service shares (the module's functions are its bound methods)."""
 
-# The module mirrors the shared recorder, so `from rez_telemetry import metrics` works whether
-# the package attribute resolves to this module or to the recorder object.
-record = metrics.record
-record_count = metrics.record_count
-record_duration = metrics.record_duration
-record_cold_start = metrics.record_cold_start
-timer = metrics.timer
-flush = metrics.flush
-configure = metrics.configure
-pending = metrics.pending
-reset = metrics.reset
+record = shared.record
+record_count = shared.record_count
+record_duration = shared.record_duration
+record_cold_start = shared.record_cold_start
+timer = shared.timer
+flush = shared.flush
+configure = shared.configure
+pending = shared.pending
+reset = shared.reset
 
-_hook = MetricsLifecycleHook(metrics)
+_hook = MetricsLifecycleHook(shared)
 
 
 def install() -> MetricsLifecycleHook:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rez_telemetry.handler.cold_start import is_cold_start
+from rez_telemetry.cold_start import is_cold_start
+from rez_telemetry.logging import logger
 
 if TYPE_CHECKING:
     from rez_telemetry.metrics.recorder import MetricsRecorder
@@ -30,8 +31,6 @@ class MetricsLifecycleHook:
         try:
             self.recorder.flush()
         except Exception as exc:
-            from rez_telemetry.logging import logger
-
             logger.opt(exception=exc).error(
                 "Metrics flush failed",
                 error=str(exc),

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from rez_telemetry._lazy import lazy_module
+from rez_telemetry.context import get_correlation_id
 from rez_telemetry.metrics import cloudwatch_api, emf
 from rez_telemetry.metrics.buffer import Dimensions, MetricBuffer, Series
 from rez_telemetry.metrics.config import (
@@ -29,23 +31,13 @@ from rez_telemetry.metrics.names import (
 )
 
 if TYPE_CHECKING:
+    import boto3
     from mypy_boto3_cloudwatch import CloudWatchClient
+else:
+    boto3 = lazy_module("boto3")  # only the `api` back end without an injected client needs it
 
 DimensionValues = Mapping[str, object]
 _DIMENSION_KEY_CACHE = 256
-
-
-def _no_correlation() -> str | None:
-    return None
-
-
-def _correlation_getter() -> Callable[[], str | None]:
-    """The core's `get_correlation_id`, or a stand-in when correlation is unavailable."""
-    try:
-        from rez_telemetry.correlation import get_correlation_id
-    except ImportError:
-        return _no_correlation
-    return get_correlation_id
 
 
 def _write_stdout(text: str) -> None:
@@ -83,7 +75,6 @@ class MetricsRecorder:
         self._stage: str | None = None
         self._dimension_keys: dict[tuple[tuple[str, object], ...], Dimensions] = {}
         """Dimensions as given -> their sorted key with `Stage` (most calls repeat a few)."""
-        self._correlation_id: Callable[[], str | None] | None = None
 
     # -- configuration -------------------------------------------------------------------
 
@@ -123,7 +114,6 @@ class MetricsRecorder:
         self._clock = time.time
         self._backend = self._stage = None
         self._dimension_keys = {}
-        self._correlation_id = None
         self._buffer.drain()
 
     @property
@@ -153,14 +143,12 @@ class MetricsRecorder:
         """Buffer one value; `Stage` is always added to the dimensions."""
         if self.backend == "off":
             return
-        if self._correlation_id is None:
-            self._correlation_id = _correlation_getter()
         self._buffer.add(
             name,
             float(value),
             unit,
             self._dimension_key(dimensions),
-            self._correlation_id(),
+            get_correlation_id(),
             self._clock(),
         )
 
@@ -235,7 +223,5 @@ class MetricsRecorder:
 
     def _cloudwatch(self) -> CloudWatchClient | Any:
         if self._client is None:
-            import boto3
-
             self._client = boto3.client("cloudwatch")
         return self._client

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
+from rez_telemetry import metrics as shared_metrics
+from rez_telemetry.logging import logger
 from rez_telemetry.resilience.exceptions import CircuitOpenError, StateStoreError
 from rez_telemetry.resilience.states import CircuitRecord, CircuitState, CircuitStatus
 
@@ -250,8 +252,6 @@ class CircuitBreaker:
         return CircuitOpenError(self.service, retry_at, now)
 
     def _store_unavailable(self, exc: StateStoreError, now: float) -> None:
-        from rez_telemetry.logging import logger
-
         logger.warning(
             "Circuit breaker state store unavailable",
             service=self.service,
@@ -264,8 +264,6 @@ class CircuitBreaker:
             ) from exc
 
     def _store_write_failed(self, exc: BaseException, step: str) -> None:
-        from rez_telemetry.logging import logger
-
         logger.warning(
             "Circuit breaker state write failed", service=self.service, step=step, error=str(exc)
         )
@@ -278,8 +276,6 @@ class CircuitBreaker:
             self._store_write_failed(exc, getattr(step, "__name__", repr(step)))
 
     def _opened(self, failure_count: int | None, now: float, *, reopened: bool) -> None:
-        from rez_telemetry.logging import logger
-
         logger.warning(
             "Circuit breaker opened",
             service=self.service,
@@ -297,8 +293,6 @@ class CircuitBreaker:
         record: CircuitRecord | None,
         **fields: object,
     ) -> None:
-        from rez_telemetry.logging import logger
-
         logger.info(
             message,
             service=self.service,
@@ -310,15 +304,11 @@ class CircuitBreaker:
 
     def _emit_state(self, state: CircuitState) -> None:
         try:
-            from rez_telemetry.metrics import metrics as shared
-            from rez_telemetry.metrics.names import CIRCUIT_BREAKER_STATE, Unit
-
-            recorder = self._metrics or shared
-
+            recorder = self._metrics or shared_metrics.shared
             recorder.record(
-                CIRCUIT_BREAKER_STATE,
+                shared_metrics.CIRCUIT_BREAKER_STATE,
                 state.metric_value,
-                Unit.NONE,
+                shared_metrics.Unit.NONE,
                 {"Service": self.service, "State": state.value},
             )
         except Exception as exc:  # metrics must never break the protected call

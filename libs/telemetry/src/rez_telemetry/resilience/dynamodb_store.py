@@ -13,11 +13,15 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from rez_telemetry._lazy import lazy_module
 from rez_telemetry.resilience.exceptions import StateStoreError
 from rez_telemetry.resilience.states import CircuitRecord, CircuitState
 
 if TYPE_CHECKING:
+    import boto3
     from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    boto3 = lazy_module("boto3")  # only without an injected client
 
 KEY_PREFIX: Final = "circuit#"
 ITEM_TTL_SECONDS: Final = 30 * 24 * 3600
@@ -85,8 +89,6 @@ class DynamoDBStateStore:
     def client(self) -> DynamoDBClient | Any:
         """The injected client, or one created at first use (never at import)."""
         if self._client is None:
-            import boto3
-
             self._client = boto3.client("dynamodb")
         return self._client
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import tenacity
 
+from rez_telemetry.logging import logger
 from rez_telemetry.resilience.classify import (
     NOT_RETRYABLE,
     RetryDecision,
@@ -100,8 +101,6 @@ def retry_policy(
         return elapsed + retry_state.upcoming_sleep > max_delay
 
     def log_retry(retry_state: tenacity.RetryCallState) -> None:
-        from rez_telemetry.logging import logger
-
         decision = policy_of(retry_state).decision(retry_state)
         logger.warning(
             "Retrying",

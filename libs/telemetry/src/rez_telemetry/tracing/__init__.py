@@ -9,7 +9,9 @@ this module imports no tracing SDK. Importing it registers the invocation span w
 from __future__ import annotations
 
 from rez_telemetry import _lifecycle
-from rez_telemetry.tracing.base import SpanHandle, SpanKind
+from rez_telemetry.correlation import register_injector
+from rez_telemetry.tracing import botocore_hooks
+from rez_telemetry.tracing.base import ClientSpanSource, SpanHandle, SpanKind
 from rez_telemetry.tracing.facade import SpanScope, Tracer
 from rez_telemetry.tracing.header import (
     TraceHeader,
@@ -22,6 +24,7 @@ from rez_telemetry.tracing.propagation import TraceContextInjector
 from rez_telemetry.tracing.sampling import ReservoirSampler, sampler_for_stage
 
 __all__ = [
+    "ClientSpanSource",
     "ReservoirSampler",
     "SpanHandle",
     "SpanKind",
@@ -46,10 +49,8 @@ _injector = TraceContextInjector(tracer)
 
 
 def install() -> None:
-    """Register the lifecycle hook and the trace-context injector (done at import; idempotent)."""
-    from rez_telemetry.correlation import register_injector
-    from rez_telemetry.tracing import botocore_hooks
-
+    """Join tracing to the rest (done at import; idempotent): the invocation span's lifecycle
+    hook, the trace-context injector, and the botocore hooks — this is their one install point."""
     _lifecycle.register(_hook)
     register_injector(_injector)
     # Hooks go on every botocore client created from now on (botocore itself is not imported

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from rez_telemetry.correlation.context import CORRELATION_FIELDS
+from rez_telemetry.context import CORRELATION_FIELDS
 
 CORRELATION_ANNOTATIONS: Final = ("correlation_id", "message_id")
 

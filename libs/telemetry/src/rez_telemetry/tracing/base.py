@@ -93,6 +93,25 @@ class TracingBackend(Protocol):
         ...
 
 
+class ClientSpanSource(Protocol):
+    """What the client hooks (botocore events, httpx transport) need from a tracer.
+
+    `Tracer` is one; the hooks are typed against this so they never import the facade.
+    """
+
+    def active_backend(self) -> TracingBackend | None:
+        """The back end if one was built already (hooks never build one)."""
+        ...
+
+    def in_trace(self) -> bool:
+        """True when a span is current (outgoing calls are traced only then)."""
+        ...
+
+    def start_client_span(self, name: str, attributes: Mapping[str, AnnotationValue]) -> SpanHandle:
+        """A client span for an outgoing call, not made current."""
+        ...
+
+
 def metadata_value(value: Any) -> str | int | float | bool:
     """Metadata as an attribute value: primitives as they are, the rest as JSON."""
     if isinstance(value, str | int | float | bool):

@@ -16,13 +16,12 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from rez_telemetry.tracing.base import ClientSpanSource, SpanHandle
 from rez_telemetry.tracing.header import XRAY_HEADER
+from rez_telemetry.tracing.post_import import when_imported
 
 if TYPE_CHECKING:
     from types import ModuleType
-
-    from rez_telemetry.tracing.base import SpanHandle
-    from rez_telemetry.tracing.facade import Tracer
 
 _SPAN_KEY: Final = "rez_telemetry_span"
 _MARKER: Final = "rez_telemetry_botocore_hooks"
@@ -39,18 +38,16 @@ _RESOURCE_PARAMETERS: Final = (
 _installed = False
 
 
-def install(tracer: Tracer) -> None:
+def install(tracer: ClientSpanSource) -> None:
     """Instrument every botocore client created from now on (once; botocore not imported)."""
     global _installed
     if _installed:
         return
     _installed = True
-    from rez_telemetry.tracing.post_import import when_imported
-
     when_imported("botocore.client", functools.partial(_patch_client_creator, tracer))
 
 
-def _patch_client_creator(tracer: Tracer, module: ModuleType) -> None:
+def _patch_client_creator(tracer: ClientSpanSource, module: ModuleType) -> None:
     creator = module.ClientCreator
     original = creator.create_client
     if getattr(original, _MARKER, False):
@@ -66,7 +63,7 @@ def _patch_client_creator(tracer: Tracer, module: ModuleType) -> None:
     creator.create_client = create_client
 
 
-def instrument_client(client: Any, tracer: Tracer) -> Any:
+def instrument_client(client: Any, tracer: ClientSpanSource) -> Any:
     """Register the span hooks on one client (idempotent); returns the client."""
     events = client.meta.events
     if getattr(client.meta, _MARKER, False):
@@ -80,7 +77,7 @@ def instrument_client(client: Any, tracer: Tracer) -> Any:
 
 
 def _start(
-    tracer: Tracer, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
+    tracer: ClientSpanSource, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
 ) -> None:
     backend = tracer.active_backend()
     if backend is None or backend.name != "otel" or not backend.in_trace():

@@ -6,6 +6,7 @@ import importlib.util
 from typing import Final, Literal, cast
 
 from rez_telemetry import _env
+from rez_telemetry.logging.state import STATE
 
 BackendName = Literal["xray", "otel", "off"]
 BACKENDS: Final[tuple[BackendName, ...]] = ("xray", "otel", "off")
@@ -67,8 +68,6 @@ def service_name(explicit: str | None = None) -> str:
 
 def _logging_service() -> str | None:
     """The service `@lambda_handler(service=...)` / `configure_logging` settled on, if any."""
-    from rez_telemetry.logging.state import STATE
-
     settings = STATE.settings
     if settings is None or settings.service == "unknown":
         return None

@@ -14,7 +14,8 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
-from rez_telemetry.tracing import config
+from rez_telemetry._lazy import lazy_module
+from rez_telemetry.tracing import botocore_hooks, config
 from rez_telemetry.tracing.base import (
     NOOP_SPAN,
     AnnotationValue,
@@ -24,11 +25,18 @@ from rez_telemetry.tracing.base import (
     TracingBackend,
 )
 from rez_telemetry.tracing.header import TraceHeader, parse_trace_context
+from rez_telemetry.tracing.sampling import ReservoirSampler, sampler_for_stage
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from rez_telemetry.tracing.sampling import ReservoirSampler
+    from rez_telemetry.tracing import export, httpx_transport, otel_backend, xray_backend
+else:
+    # Each pulls in a heavy SDK (OpenTelemetry, the X-Ray SDK, httpx): loaded at first use.
+    export = lazy_module("rez_telemetry.tracing.export")
+    httpx_transport = lazy_module("rez_telemetry.tracing.httpx_transport")
+    otel_backend = lazy_module("rez_telemetry.tracing.otel_backend")
+    xray_backend = lazy_module("rez_telemetry.tracing.xray_backend")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -179,27 +187,20 @@ class Tracer:
         name = config.resolve_backend(self._explicit_backend)
         service = config.service_name(self._explicit_service)
         if name == "xray":
-            from rez_telemetry.tracing.xray_backend import XRayBackend
-
-            return XRayBackend(service=service)
+            return xray_backend.XRayBackend(service=service)
         if name == "otel":
-            from rez_telemetry.tracing import botocore_hooks
-            from rez_telemetry.tracing.export import JsonLinesExporter
-            from rez_telemetry.tracing.otel_backend import OtelBackend
-            from rez_telemetry.tracing.sampling import sampler_for_stage
-
             path = self._export_file or config.export_file()
             stdout = self._export_stdout
             if stdout is None:
                 stdout = config.export_stdout()
-            backend = OtelBackend(
+            return otel_backend.OtelBackend(
                 service=service,
                 sampler=self._sampler or sampler_for_stage(),
-                exporter=JsonLinesExporter(path, stdout=path is None if stdout is None else stdout),
+                exporter=export.JsonLinesExporter(
+                    path, stdout=path is None if stdout is None else stdout
+                ),
                 sdk_exporters=self._span_exporters,
             )
-            botocore_hooks.install(self)
-            return backend
         return NoopBackend()
 
     # -- spans ---------------------------------------------------------------------------
@@ -293,14 +294,10 @@ class Tracer:
 
     def instrument_httpx(self, client: Any) -> Any:
         """Trace the calls of an `httpx.Client`/`AsyncClient`; returns the same client."""
-        from rez_telemetry.tracing import httpx_transport
-
         return httpx_transport.instrument(client, self)
 
     def instrument_boto_client(self, client: Any) -> Any:
         """Trace the calls of a client created before tracing started (others are automatic)."""
-        from rez_telemetry.tracing import botocore_hooks
-
         self._get_backend()
         return botocore_hooks.instrument_client(client, self)
 

@@ -7,13 +7,11 @@ traced twice. Imported only by `instrument_httpx`, i.e. by services that already
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-if TYPE_CHECKING:
-    from rez_telemetry.tracing.base import SpanHandle
-    from rez_telemetry.tracing.facade import Tracer
+from rez_telemetry.tracing.base import ClientSpanSource, SpanHandle
 
 _MARKER = "_rez_telemetry_traced"
 
@@ -27,7 +25,7 @@ def _attributes(request: httpx.Request) -> dict[str, str | int | float | bool]:
     }
 
 
-def _before(tracer: Tracer, request: httpx.Request) -> SpanHandle | None:
+def _before(tracer: ClientSpanSource, request: httpx.Request) -> SpanHandle | None:
     if not tracer.in_trace():
         return None
     span = tracer.start_client_span(f"HTTP {request.method}", _attributes(request))
@@ -53,7 +51,7 @@ def _after(span: SpanHandle, request: httpx.Request, response: httpx.Response) -
 class TracingTransport(httpx.BaseTransport):
     """Wraps a sync transport."""
 
-    def __init__(self, inner: httpx.BaseTransport, tracer: Tracer) -> None:
+    def __init__(self, inner: httpx.BaseTransport, tracer: ClientSpanSource) -> None:
         self.inner = inner
         self.tracer = tracer
 
@@ -78,7 +76,7 @@ class TracingTransport(httpx.BaseTransport):
 class AsyncTracingTransport(httpx.AsyncBaseTransport):
     """Wraps an async transport."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, tracer: Tracer) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, tracer: ClientSpanSource) -> None:
         self.inner = inner
         self.tracer = tracer
 
@@ -100,7 +98,7 @@ class AsyncTracingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def instrument(client: Any, tracer: Tracer) -> Any:
+def instrument(client: Any, tracer: ClientSpanSource) -> Any:
     """Wrap the client's transport once; returns the client."""
     if getattr(client, _MARKER, False):
         return client

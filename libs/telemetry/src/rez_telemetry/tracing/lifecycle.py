@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from rez_telemetry.correlation.records import sqs_records
 from rez_telemetry.tracing.base import AnnotationValue, SpanKind
+from rez_telemetry.tracing.config import service_name
 
 if TYPE_CHECKING:
     from rez_telemetry.tracing.facade import Tracer
@@ -19,16 +21,6 @@ if TYPE_CHECKING:
 def _records(event: Any) -> list[Mapping[str, Any]]:
     records = event.get("Records") if isinstance(event, Mapping) else None
     return [r for r in records if isinstance(r, Mapping)] if isinstance(records, list) else []
-
-
-def _record_trace_context(record: Mapping[str, Any]) -> str | None:
-    try:
-        from rez_telemetry.correlation import from_record
-
-        info = from_record(record)
-    except Exception:
-        return None
-    return info.trace_context
 
 
 def invocation_kind(event: Any) -> SpanKind:
@@ -56,7 +48,9 @@ class TracingLifecycleHook:
         links: list[str | None] = []
         parent = getattr(info, "trace_context", None)
         if len(records) > 1:
-            links = [_record_trace_context(record) for record in records]
+            # Only SQS batches have several records (SNS invokes Lambda with one): read as the
+            # handler decorator read them, once per invocation.
+            links = [record.correlation.trace_context for record in sqs_records(event)]
             parent = None
         annotations: dict[str, AnnotationValue] = {}
         for key in ("correlation_id", "message_id", "message_type"):
@@ -66,7 +60,7 @@ class TracingLifecycleHook:
         request_id = getattr(context, "aws_request_id", None)
         if isinstance(request_id, str):
             annotations["faas.invocation_id"] = request_id
-        name = getattr(context, "function_name", None) or _service_name()
+        name = getattr(context, "function_name", None) or service_name()
         self.tracer.begin_invocation(name, invocation_kind(event), parent, links, annotations)
 
     def on_invocation_end(self, error: BaseException | None) -> None:
@@ -74,9 +68,3 @@ class TracingLifecycleHook:
         if self.tracer.active_backend() is None:
             return
         self.tracer.end_invocation(error)
-
-
-def _service_name() -> str:
-    from rez_telemetry.tracing.config import service_name
-
-    return service_name()

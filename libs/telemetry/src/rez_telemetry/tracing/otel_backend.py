@@ -22,7 +22,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, Status, StatusCode, TraceFlags
 
-from rez_telemetry.correlation.context import CORRELATION_FIELDS
+from rez_telemetry.context import CORRELATION_FIELDS
 from rez_telemetry.tracing.base import (
     METADATA_PREFIX,
     AnnotationValue,

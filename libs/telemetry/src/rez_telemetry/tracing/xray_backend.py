@@ -16,7 +16,7 @@ from aws_xray_sdk.core import patch, xray_recorder
 from aws_xray_sdk.core.models import http
 
 from rez_telemetry.tracing.annotations import correlation_annotations
-from rez_telemetry.tracing.base import AnnotationValue, SpanHandle, SpanKind
+from rez_telemetry.tracing.base import NOOP_SPAN, AnnotationValue, SpanHandle, SpanKind
 from rez_telemetry.tracing.header import (
     TRACEPARENT_HEADER,
     XRAY_HEADER,
@@ -115,8 +115,6 @@ class XRayBackend:
             name, namespace="remote" if kind == "client" else "local"
         )
         if subsegment is None:
-            from rez_telemetry.tracing.base import NOOP_SPAN
-
             return NOOP_SPAN
         span = XRaySpan(subsegment)
         for key, value in {**correlation_annotations(), **(annotations or {})}.items():
