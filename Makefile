@@ -69,10 +69,11 @@ deployed-suites:
 	$(UV) run --frozen pytest tests/e2e || rc=1; \
 	exit $$rc
 
-lint: setup ## ruff, mypy, cfn-lint and checkov on every template, and the harness's own lint
+lint: setup ## ruff, mypy, the import graph, cfn-lint and checkov on every template, and the harness's own lint
 	$(UV) run --frozen ruff check --no-cache .
 	$(UV) run --frozen ruff format --no-cache --check .
 	$(UV) run --frozen mypy $(addsuffix /src,$(PACKAGE_DIRS))
+	$(UV) run --frozen lint-imports --no-cache --no-logo
 	@if ls infra/cloudformation/*.yaml >/dev/null 2>&1; then $(UV) run --frozen cfn-lint infra/cloudformation/*.yaml; fi
 	$(UV) run --project infra/lint --frozen checkov --config-file infra/lint/checkov.yaml
 	@$(MAKE) --no-print-directory -C localstack lint
