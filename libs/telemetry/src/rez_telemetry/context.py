@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeGuard
 
 __all__ = [
     "CORRELATION_FIELDS",
+    "CORRELATION_ID_RULE",
     "MAX_CORRELATION_ID_LENGTH",
     "CorrelationInfo",
     "CorrelationSource",
@@ -40,13 +41,19 @@ __all__ = [
 
 MAX_CORRELATION_ID_LENGTH = 128
 _ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+CORRELATION_ID_RULE = "1-128 chars of [A-Za-z0-9._:-]"
+"""The rule in words, for error messages that tell the caller what a valid ID is."""
 _TRACE_CONTEXT = re.compile(r"[A-Za-z0-9=;:._,-]{1,512}")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 _PREVIEW_LENGTH = 16
 
 
 def is_valid_correlation_id(value: object) -> TypeGuard[str]:
-    """1-128 characters of `[A-Za-z0-9._:-]` (the contract for `X-Correlation-ID`)."""
+    """1-128 characters of `[A-Za-z0-9._:-]` (the contract for `X-Correlation-ID`).
+
+    The same rule bounds every identifier we accept from outside and quote onward (message IDs,
+    message types): safe in log fields, metric dimensions and query text.
+    """
     return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 

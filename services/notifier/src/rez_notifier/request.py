@@ -6,17 +6,15 @@ fixed from a single error line.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from rez_notifier.errors import InvalidNotificationRequestError
+from rez_telemetry import correlation
 
 __all__ = ["NotificationRequest", "parse_notification_request"]
 
-# The correlation ID rule is the HTTP one from docs/contracts.md: 1-128 chars of [A-Za-z0-9._:-].
-_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _TRACE_CONTEXT_MAX = 512
 
 
@@ -54,8 +52,8 @@ def _correlation_id_problem(value: object) -> str | None:
         return "correlation_id: missing"
     if not isinstance(value, str):
         return f"correlation_id: must be a string, got {type(value).__name__}"
-    if not _CORRELATION_ID.fullmatch(value):
-        return f"correlation_id: must be 1-128 chars of [A-Za-z0-9._:-], got {_describe(value)}"
+    if not correlation.is_valid_correlation_id(value):
+        return f"correlation_id: must be {correlation.CORRELATION_ID_RULE}, got {_describe(value)}"
     return None
 
 

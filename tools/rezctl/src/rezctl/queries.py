@@ -7,19 +7,17 @@ the web API's "API response sent" line carries them).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Final
 
+from rez_telemetry import correlation
 from rezctl.errors import UsageError
-
-_IDENTIFIER: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def checked_identifier(value: str, what: str = "identifier") -> str:
-    """A correlation/message/trace id fit to quote in a query (the API's own pattern)."""
-    if not _IDENTIFIER.match(value):
-        raise UsageError(f"{what} must be 1-128 of [A-Za-z0-9._:-], got {value!r}")
+    """A correlation/message/trace id fit to quote in a query (the correlation-ID rule)."""
+    if not correlation.is_valid_correlation_id(value):
+        raise UsageError(f"{what} must be {correlation.CORRELATION_ID_RULE}, got {value!r}")
     return value
 
 

@@ -7,6 +7,7 @@ Read it from what triggered us (`from_api_gateway_event`, `from_sqs_record`, `fr
 """
 
 from rez_telemetry.context import (
+    CORRELATION_ID_RULE,
     CorrelationInfo,
     CorrelationSource,
     EventSource,
@@ -44,6 +45,7 @@ from rez_telemetry.correlation.scope import correlation_scope, set_correlation_i
 
 __all__ = [
     "CORRELATION_HEADER",
+    "CORRELATION_ID_RULE",
     "CarrierKind",
     "ContextInjector",
     "CorrelationInfo",
