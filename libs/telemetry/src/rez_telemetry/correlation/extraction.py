@@ -7,7 +7,6 @@ SQS records are read by `records.read_sqs_record`, once per invocation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +24,7 @@ from rez_telemetry.correlation.records import (
     MESSAGE_TYPE_ATTRIBUTE,
     TRACE_CONTEXT_ATTRIBUTE,
     SqsRecord,
+    decode_json,
     read_sqs_record,
     sqs_records,
 )
@@ -66,13 +66,8 @@ def _header(event: Mapping[str, Any], name: str) -> Any:
 
 def _message_id_from_body(body: Any) -> str | None:
     """Our `{"message_id": ...}` SNS `Message`, when it is a JSON object."""
-    if not isinstance(body, str) or not body.startswith("{"):
-        return None
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return None
-    return clean_id(parsed.get("message_id")) if isinstance(parsed, dict) else None
+    document, _ = decode_json(body, "SNS Message")
+    return clean_id(document.get("message_id")) if isinstance(document, dict) else None
 
 
 def from_api_gateway_event(event: Mapping[str, Any], *, warn: bool = True) -> CorrelationInfo:

@@ -30,6 +30,7 @@ __all__ = [
     "MESSAGE_TYPE_ATTRIBUTE",
     "TRACE_CONTEXT_ATTRIBUTE",
     "SqsRecord",
+    "decode_json",
     "hold_sqs_records",
     "read_sqs_record",
     "sqs_records",
@@ -86,7 +87,7 @@ def _receive_count(record: Mapping[str, Any]) -> int:
         return 1
 
 
-def _decode(text: object, what: str) -> tuple[Any, str | None]:
+def decode_json(text: object, what: str) -> tuple[Any, str | None]:
     """`(document, None)`, or `(None, why)` when `text` is not a JSON string."""
     if not isinstance(text, str):
         return None, f"{what} is not a string"
@@ -118,7 +119,7 @@ def _string_values(attributes: Mapping[str, Any], value_keys: tuple[str, ...]) -
 def read_sqs_record(record: Mapping[str, Any]) -> SqsRecord:
     """Read one SQS record, raw delivery or SNS envelope, decoding each JSON text once."""
     body = record.get("body")
-    document, body_error = _decode(body, "body")
+    document, body_error = decode_json(body, "body")
     sqs_attributes = _string_values(
         _mapping(record.get("messageAttributes")), ("stringValue", "StringValue")
     )
@@ -128,7 +129,7 @@ def read_sqs_record(record: Mapping[str, Any]) -> SqsRecord:
     message = document
     if enveloped:
         # The envelope's attributes are the publisher's; the record's own fill in the rest.
-        message, message_error = _decode(document["Message"], "SNS Message")
+        message, message_error = decode_json(document["Message"], "SNS Message")
         sns = _string_values(_mapping(document.get("MessageAttributes")), ("Value",))
         attributes = {**attributes, **sns}
     received = attributes.get(CORRELATION_ATTRIBUTE)
