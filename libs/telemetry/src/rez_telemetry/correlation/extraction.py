@@ -88,24 +88,6 @@ def _attribute(attributes: Mapping[str, Any], name: str, value_key: str) -> Any:
     return _mapping(attributes.get(name)).get(value_key)
 
 
-def _from_sns_message(
-    sns: Mapping[str, Any], source: EventSource, *, warn: bool, trace_fallback: Any = None
-) -> CorrelationInfo:
-    attributes = _mapping(sns.get("MessageAttributes"))
-    correlation_id, generated = accept_correlation_id(
-        _attribute(attributes, CORRELATION_ATTRIBUTE, "Value"), source=source, warn=warn
-    )
-    trace = _attribute(attributes, TRACE_CONTEXT_ATTRIBUTE, "Value") or trace_fallback
-    return CorrelationInfo(
-        correlation_id=correlation_id,
-        message_id=_message_id_from_body(sns.get("Message")),
-        message_type=clean_id(_attribute(attributes, MESSAGE_TYPE_ATTRIBUTE, "Value")),
-        trace_context=clean_trace_context(trace),
-        source=source,
-        was_generated=generated,
-    )
-
-
 def from_sqs_record(record: Mapping[str, Any] | SqsRecord, *, warn: bool = True) -> CorrelationInfo:
     """One SQS record: `messageAttributes` (raw delivery) or the SNS envelope in the body."""
     read = record if isinstance(record, SqsRecord) else read_sqs_record(record)
@@ -117,7 +99,19 @@ def from_sqs_record(record: Mapping[str, Any] | SqsRecord, *, warn: bool = True)
 
 def from_sns_record(record: Mapping[str, Any], *, warn: bool = True) -> CorrelationInfo:
     """One SNS record delivered to Lambda (`record["Sns"]["MessageAttributes"]`)."""
-    return _from_sns_message(_mapping(record.get("Sns")), "sns", warn=warn)
+    sns = _mapping(record.get("Sns"))
+    attributes = _mapping(sns.get("MessageAttributes"))
+    correlation_id, generated = accept_correlation_id(
+        _attribute(attributes, CORRELATION_ATTRIBUTE, "Value"), source="sns", warn=warn
+    )
+    return CorrelationInfo(
+        correlation_id=correlation_id,
+        message_id=_message_id_from_body(sns.get("Message")),
+        message_type=clean_id(_attribute(attributes, MESSAGE_TYPE_ATTRIBUTE, "Value")),
+        trace_context=clean_trace_context(_attribute(attributes, TRACE_CONTEXT_ATTRIBUTE, "Value")),
+        source="sns",
+        was_generated=generated,
+    )
 
 
 def from_record(record: Mapping[str, Any] | SqsRecord, *, warn: bool = True) -> CorrelationInfo:
