@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from typing import Any
 
 from rez_telemetry.logging.redaction import redact_text
@@ -27,8 +28,6 @@ def format_timestamp(created: float) -> str:
 
 def structure_exception(exc_info: ExcInfo) -> dict[str, str]:
     """`{type, message, traceback}`, secrets masked in message and traceback."""
-    import traceback
-
     exc_type, exc_value, exc_tb = exc_info
     type_name = exc_type.__name__ if exc_type is not None else "Exception"
     lines = traceback.format_exception(exc_type, exc_value, exc_tb)

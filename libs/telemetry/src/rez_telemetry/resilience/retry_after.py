@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import time
 from collections.abc import Callable
@@ -32,7 +33,5 @@ def _seconds_until_http_date(text: str, now: Callable[[], float]) -> float | Non
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # RFC 850/asctime forms carry no zone: they are GMT by definition
-        import datetime as dt
-
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, when.timestamp() - now())

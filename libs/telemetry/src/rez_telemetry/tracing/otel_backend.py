@@ -22,6 +22,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, Status, StatusCode, TraceFlags
 
+from rez_telemetry._lazy import lazy_module
 from rez_telemetry.context import CORRELATION_FIELDS
 from rez_telemetry.tracing.base import (
     METADATA_PREFIX,
@@ -43,10 +44,13 @@ from rez_telemetry.tracing.header import (
 from rez_telemetry.tracing.otel_span import RecordingSpan, to_readable_span
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk import resources
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from rez_telemetry.tracing.sampling import ReservoirSampler
+else:
+    resources = lazy_module("opentelemetry.sdk.resources")  # only with SDK exporters
 
 _KINDS: dict[str, trace.SpanKind] = {
     "internal": trace.SpanKind.INTERNAL,
@@ -113,9 +117,9 @@ class SpanBuffer:
 
     def _sdk_resource(self) -> Resource:
         if self._resource is None:
-            from opentelemetry.sdk.resources import Resource
-
-            self._resource = Resource({"service.name": self.service, **self.resource_attributes})
+            self._resource = resources.Resource(
+                {"service.name": self.service, **self.resource_attributes}
+            )
         return self._resource
 
 

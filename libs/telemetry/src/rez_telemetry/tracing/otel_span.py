@@ -20,9 +20,17 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanContext, Status, StatusCode
 from opentelemetry.util import types
 
+from rez_telemetry._lazy import lazy_module
+
 if TYPE_CHECKING:
+    from opentelemetry.sdk import trace as sdk_trace
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.util import instrumentation
+else:
+    # The SDK proper is needed only when SDK exporters are configured.
+    sdk_trace = lazy_module("opentelemetry.sdk.trace")
+    instrumentation = lazy_module("opentelemetry.sdk.util.instrumentation")
 
 MAX_ATTRIBUTES: Final = 128
 """As the SDK's default `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`: new keys beyond it are dropped."""
@@ -189,20 +197,17 @@ class RecordingSpan(trace.Span):
 
 def to_readable_span(span: RecordingSpan, resource: Resource) -> ReadableSpan:
     """The SDK's `ReadableSpan` of a finished span, for SDK exporters (imports the SDK)."""
-    from opentelemetry.sdk.trace import Event, ReadableSpan
-    from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-
-    return ReadableSpan(
+    return sdk_trace.ReadableSpan(
         name=span.name,
         context=span.context,
         parent=span.parent,
         resource=resource,
         attributes=span.attributes,
-        events=[Event(e.name, e.attributes, e.timestamp) for e in span.events],
+        events=[sdk_trace.Event(e.name, e.attributes, e.timestamp) for e in span.events],
         links=span.links,
         kind=span.kind,
         status=span.status,
         start_time=span.start_time,
         end_time=span.end_time,
-        instrumentation_scope=InstrumentationScope("rez_telemetry"),
+        instrumentation_scope=instrumentation.InstrumentationScope("rez_telemetry"),
     )
