@@ -7,6 +7,7 @@ with one line added, found before the installed package (`PYTHONPATH`).
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -88,3 +89,18 @@ def test_a_library_importing_a_service_fails_the_check(tmp_path):
     # THEN the layer violation is reported
     assert result.returncode == 1, result.stdout
     assert "rez_telemetry is not allowed to import rez_processor" in result.stdout
+
+
+def test_rez_telemetry_imports_only_at_module_level():
+    # GIVEN every module of the package
+    hidden = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                hidden += [
+                    f"{path.relative_to(PACKAGE)}:{inner.lineno}"
+                    for inner in ast.walk(node)
+                    if isinstance(inner, ast.Import | ast.ImportFrom)
+                ]
+    # THEN no import hides in a function (what must load late goes through `_lazy`)
+    assert hidden == []
