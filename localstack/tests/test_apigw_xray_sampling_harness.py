@@ -182,13 +182,26 @@ def test_rule_updates_apply_to_the_next_request(
     assert traced_api.sampled("traced") == "1"
 
 
-@pytest.mark.parametrize(("incoming", "rule_rate"), [("0", 1.0), ("1", 0.0)])
-def test_an_incoming_sampling_decision_is_kept(
-    traced_api: TracedApi, sampling_rule: Callable[..., str], incoming: str, rule_rate: float
+def test_an_incoming_unsampled_decision_is_kept(
+    traced_api: TracedApi, sampling_rule: Callable[..., str]
 ) -> None:
-    sampling_rule(FixedRate=rule_rate, ServiceName=f"{traced_api.name}/traced")
-    header = f"Root={ROOT};Parent={PARENT};Sampled={incoming}"
+    sampling_rule(FixedRate=1.0, ServiceName=f"{traced_api.name}/traced")
+    header = f"Root={ROOT};Parent={PARENT};Sampled=0"
     assert traced_api.call("traced", headers={"X-Amzn-Trace-Id": header}) == (header, header)
+
+
+def test_an_incoming_sampled_decision_is_kept_under_the_stage_segment(
+    traced_api: TracedApi, sampling_rule: Callable[..., str]
+) -> None:
+    # A sampled request gets the stage's segment: the integration's parent is the stage's
+    # integration subsegment, no longer the caller's (which is the stage segment's parent).
+    sampling_rule(FixedRate=0.0, ServiceName=f"{traced_api.name}/traced")
+    header = f"Root={ROOT};Parent={PARENT};Sampled=1"
+    got, returned = traced_api.call("traced", headers={"X-Amzn-Trace-Id": header})
+    assert got == returned
+    match = TRACE.match(got)
+    assert match is not None and match.group(1) == "1"
+    assert got.startswith(f"Root={ROOT};Parent=") and PARENT not in got
 
 
 def test_an_incoming_trace_without_a_decision_gets_the_rules_decision(
