@@ -167,12 +167,32 @@ def lambda_segments(
     return [service, function]
 
 
+_HEADER_CLASS: list[type] = []
+
+
+def decided_header(root: str, parent: str, sampled: str) -> Any:
+    """A LocalStack ``TraceHeader`` that keeps its decision.
+
+    LocalStack's ``ensure_sampled_exists()``, called on every invoke, sets ``Sampled=1`` whatever
+    the header held (it tests its argument, not the field); this one only fills a missing value.
+    """
+    if not _HEADER_CLASS:
+        from localstack.utils.xray.trace_header import TraceHeader
+
+        class DecidedTraceHeader(TraceHeader):
+            def ensure_sampled_exists(self, sampled: Any = None) -> Any:
+                if self.sampled is None:
+                    return super().ensure_sampled_exists(sampled)
+                return self
+
+        _HEADER_CLASS.append(DecidedTraceHeader)
+    return _HEADER_CLASS[0](root, parent, sampled)
+
+
 def traced_invoke(
     invoke: Any, environment: Any, invocation: Any, store: TraceStore | None = None
 ) -> Any:
     """``ExecutionEnvironment.invoke`` with Lambda's trace header and segments."""
-    from localstack.utils.xray.trace_header import TraceHeader
-
     version = environment.function_version
     header = invocation.trace_context.get("aws_trace_header")
     event_header, links = header_from_event(invocation.payload)
@@ -193,10 +213,10 @@ def traced_invoke(
             sampled = "1" if decide(account, region, version.id.function_name, arn) else "0"
     if not (active and sampled == "1"):
         parent = caller_parent or new_id()
-        invocation.trace_context["aws_trace_header"] = TraceHeader(root, parent, sampled)
+        invocation.trace_context["aws_trace_header"] = decided_header(root, parent, sampled)
         return invoke(environment, invocation)
     service_id, function_id = new_id(), new_id()
-    invocation.trace_context["aws_trace_header"] = TraceHeader(root, function_id, "1")
+    invocation.trace_context["aws_trace_header"] = decided_header(root, function_id, "1")
     start = time.time()
     result = invoke(environment, invocation)
     end = time.time()
