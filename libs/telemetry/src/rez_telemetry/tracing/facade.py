@@ -192,10 +192,18 @@ class Tracer:
             stdout = self._export_stdout
             if stdout is None:
                 stdout = config.export_stdout()
+            xray = config.xray_export_address()
+            exporter: Any = JsonLinesExporter(
+                path, stdout=(path is None and xray is None) if stdout is None else stdout
+            )
+            if xray is not None:
+                from rez_telemetry.tracing.otlp_udp import udp_exporter
+
+                exporter = udp_exporter(xray, service, exporter)
             backend = OtelBackend(
                 service=service,
                 sampler=self._sampler or sampler_for_stage(),
-                exporter=JsonLinesExporter(path, stdout=path is None if stdout is None else stdout),
+                exporter=exporter,
                 sdk_exporters=self._span_exporters,
             )
             botocore_hooks.install(self)

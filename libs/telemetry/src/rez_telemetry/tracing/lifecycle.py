@@ -58,6 +58,8 @@ class TracingLifecycleHook:
         if len(records) > 1:
             links = [_record_trace_context(record) for record in records]
             parent = None
+        if parent is None and not links and self.tracer.backend_name == "otel":
+            parent = _lambda_trace_header()  # Lambda's function segment, as ADOT's Lambda span
         annotations: dict[str, AnnotationValue] = {}
         for key in ("correlation_id", "message_id", "message_type"):
             value = getattr(info, key, None)
@@ -80,3 +82,9 @@ def _service_name() -> str:
     from rez_telemetry.tracing.config import service_name
 
     return service_name()
+
+
+def _lambda_trace_header() -> str | None:
+    from rez_telemetry.tracing.config import lambda_trace_header
+
+    return lambda_trace_header()
