@@ -107,15 +107,17 @@ def _owners(facts: TraceFacts) -> dict[str, dict[str, Any]]:
 
 
 def _node(segment: dict[str, Any], owners: dict[str, dict[str, Any]]) -> Node:
-    """A function's own segment is shown as Lambda's function node it runs under."""
+    """A function's own segment (a direct child of Lambda's ``AWS::Lambda::Function`` segment,
+    or of such a merged segment) is shown as that function node."""
     parent = owners.get(str(segment.get("parent_id")))
     if (
         parent is not None
         and parent is not segment
+        and str(parent.get("id")) == str(segment.get("parent_id"))
         and parent.get("origin") == FUNCTION_ORIGIN
         and segment.get("origin") in (None, FUNCTION_ORIGIN)
     ):
-        return node_of(parent)
+        return _node(parent, owners)
     return node_of(segment)
 
 

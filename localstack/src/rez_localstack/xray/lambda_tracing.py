@@ -199,7 +199,8 @@ def traced_invoke(
     fields: dict[str, str] = {}
     if header is not None and getattr(header, "root", None):
         fields = parse_header(header.to_header_str())
-    elif event_header:
+    if event_header and "parent" not in fields:
+        # LocalStack's gateway gave the proxy integration's Invoke a bare new root
         fields = parse_header(event_header)
     active = str(version.config.tracing_config_mode) == ACTIVE
     root = fields.get("root") or new_root()
