@@ -255,3 +255,72 @@ def test_the_seeds_custom_metrics_are_published_with_stage(aws, system, api, tok
     # THEN every metric of the seed's table that this flow emits is there, with Stage
     names = wait_for(published, timeout=60)
     assert names >= SEED_METRICS
+
+
+def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, system, ntfy):
+    # GIVEN every function switched to the legacy back end (the X-Ray SDK, in AWS maintenance
+    # mode), same stacks, only TRACING_BACKEND changed; restored afterwards
+    import httpx
+
+    lam = aws("lambda")
+    saved = {}
+    for name in FUNCTIONS.values():
+        variables = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        saved[name] = dict(variables)
+        lam.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {**variables, "TRACING_BACKEND": "xray"}}
+        )
+    try:
+        for name in FUNCTIONS.values():
+            wait_for(
+                lambda name=name: (
+                    lam.get_function_configuration(FunctionName=name)["LastUpdateStatus"]
+                    == "Successful"
+                )
+            )
+        since_ms = int(time.time() * 1000) - 1000
+        answer = httpx.post(
+            f"{harness.endpoint}/_rez/scheduler/advance", json={"seconds": 86_400}, timeout=60
+        )
+        assert answer.status_code == 200, answer.text
+
+        def created() -> dict[str, Any] | None:
+            group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
+            for event in log_events(aws, group, since_ms):
+                if "Scheduled message created" in event["message"]:
+                    return json.loads(event["message"])
+            return None
+
+        correlation_id = wait_for(created, timeout=60)["correlation_id"]
+        wait_for(lambda: [m for m in ntfy.messages() if correlation_id in m["message"]], timeout=90)
+
+        # WHEN its traces are read from X-Ray by the correlation annotation
+        def complete() -> list[dict[str, Any]] | None:
+            spans = xray_spans(aws, correlation_id)
+            names = {span["name"] for span in spans}
+            return spans if {"HTTP POST", FUNCTIONS["notifier"]} <= names else None
+
+        spans = wait_for(complete, timeout=60)
+    finally:
+        for name, variables in saved.items():
+            lam.update_function_configuration(
+                FunctionName=name, Environment={"Variables": variables}
+            )
+
+    # THEN the SDK's subsegments are under Lambda's function segments: the scheduler's calls,
+    # the processor's (in the trace Lambda starts for the SQS batch, linked to the scheduler's
+    # as X-Ray links event-driven traces), the notifier's and its ntfy POST
+    names = {span["name"] for span in spans}
+    assert {"DynamoDB", "SNS", "Lambda", "HTTP POST"} <= names
+    assert {FUNCTIONS["scheduler"], FUNCTIONS["processor"], FUNCTIONS["notifier"]} <= names
+    scheduler_trace = next(s["trace_id"] for s in spans if s["name"] == FUNCTIONS["scheduler"])
+    processor_lambda = [
+        s
+        for s in spans
+        if s["name"] == FUNCTIONS["processor"]
+        and s["attributes"].get("xray.origin") == "AWS::Lambda"
+    ]
+    assert any(link["trace_id"] == scheduler_trace for s in processor_lambda for link in s["links"])
+    annotated = [s for s in spans if s["attributes"].get("message_id")]
+    assert annotated
+    assert {s["attributes"]["correlation_id"] for s in annotated} == {correlation_id}
