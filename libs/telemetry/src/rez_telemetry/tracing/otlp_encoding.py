@@ -162,13 +162,22 @@ def span(document: Mapping[str, Any]) -> bytes:
     return b"".join(out)
 
 
+def scope_span(document: Mapping[str, Any]) -> bytes:
+    """One span as the `spans` field of a `ScopeSpans` (ready to be packed)."""
+    return _bytes_field(2, span(document))
+
+
+def request_of(scope_spans: Sequence[bytes], resource: Mapping[str, Any], scope: str) -> bytes:
+    """A serialized `ExportTraceServiceRequest` from spans already encoded by `scope_span`."""
+    scope_part = _bytes_field(1, _string(1, scope)) + b"".join(scope_spans)
+    resource_spans = _bytes_field(1, _attributes(1, resource)) + _bytes_field(2, scope_part)
+    return _bytes_field(1, resource_spans)
+
+
 def export_request(
     documents: Iterable[Mapping[str, Any]],
     resource: Mapping[str, Any],
     scope: str = "rez_telemetry",
 ) -> bytes:
     """A serialized `ExportTraceServiceRequest`: one resource, one scope, these spans."""
-    spans: Sequence[bytes] = [_bytes_field(2, span(document)) for document in documents]
-    scope_spans = _bytes_field(1, _string(1, scope)) + b"".join(spans)
-    resource_spans = _bytes_field(1, _attributes(1, resource)) + _bytes_field(2, scope_spans)
-    return _bytes_field(1, resource_spans)
+    return request_of([scope_span(document) for document in documents], resource, scope)

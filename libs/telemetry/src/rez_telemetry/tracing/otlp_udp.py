@@ -20,12 +20,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from rez_telemetry.tracing.otlp_encoding import export_request
+from rez_telemetry.tracing.otlp_encoding import request_of, scope_span
 
 PROTOCOL_HEADER: Final = b'{"format":"json","version":1}\n'
 SAMPLED_PREFIX: Final = b"T1S"
 MAX_DATAGRAM: Final = 64 * 1024 - 1024
 """Bytes a datagram may take (UDP's limit, with room to spare)."""
+SCOPE: Final = "rez_telemetry"
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -59,15 +60,22 @@ class OtlpUdpExporter:
         """Send the documents; a failed send is counted, never raised into the handler."""
         if not documents:
             return
-        for chunk in self._chunks(list(documents)):
-            self._send(datagram(chunk))
+        for chunk in self._chunks([scope_span(document) for document in documents]):
+            self._send(datagram(request_of(chunk, self.resource, SCOPE)))
 
-    def _chunks(self, documents: list[Mapping[str, Any]]) -> list[bytes]:
-        payload = export_request(documents, self.resource)
-        if len(payload) * 4 // 3 + 64 <= MAX_DATAGRAM or len(documents) == 1:
-            return [payload]
-        middle = len(documents) // 2
-        return self._chunks(documents[:middle]) + self._chunks(documents[middle:])
+    @staticmethod
+    def _chunks(spans: list[bytes]) -> list[list[bytes]]:
+        """Spans packed into requests whose datagram stays under the limit (each encoded once)."""
+        budget = (MAX_DATAGRAM - 512) * 3 // 4  # base64 grows by 4/3; room for the envelope
+        chunks: list[list[bytes]] = [[]]
+        size = 0
+        for encoded in spans:
+            if chunks[-1] and size + len(encoded) > budget:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(encoded)
+            size += len(encoded)
+        return chunks
 
     def _send(self, data: bytes) -> None:
         with self._lock:
