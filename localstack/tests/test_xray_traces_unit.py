@@ -368,3 +368,36 @@ def test_service_graph_nodes_edges_and_counts() -> None:
     assert edges[(function_node, ntfy_node)]["OkCount"] == 0
     dynamo = edges[(function_node, dynamo_node)]
     assert dynamo["OkCount"] == 1 and dynamo["TotalResponseTime"] == pytest.approx(0.01, abs=1e-3)
+
+
+def test_a_downstream_functions_segment_under_a_call_is_its_own_node() -> None:
+    # GIVEN the scheduler's code (merged into Lambda's function node) calling SNS, and the
+    # processor continuing that trace from the message (its parent: the SNS call)
+    def doc(id_: str, name: str, parent: str | None = None, **extra: Any) -> dict[str, Any]:
+        document = {"id": id_, "trace_id": TRACE_ID, "name": name, "start_time": T0,
+                    "end_time": T0 + 0.1, **extra}  # fmt: skip
+        if parent:
+            document["parent_id"] = parent
+        return document
+
+    store = TraceStore()
+    store.put(
+        [
+            doc("c1", "scheduler-fn", origin="AWS::Lambda"),
+            doc("c2", "scheduler-fn", "c1", origin="AWS::Lambda::Function"),
+            doc("c3", "scheduler", "c2", origin="AWS::Lambda::Function"),
+            doc("c4", "SNS", "c3", type="subsegment", namespace="aws"),
+            doc("c5", "processor", "c4", origin="AWS::Lambda::Function"),
+        ]
+    )
+    facts = TraceFacts.of(store.get(TRACE_ID))  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    services = graph.to_api(graph.build([facts], {TRACE_ID: facts}), now, now)
+    nodes = {s["ReferenceId"]: (s["Name"], s["Type"]) for s in services}
+    edges = {
+        (nodes[s["ReferenceId"]], nodes[e["ReferenceId"]]) for s in services for e in s["Edges"]
+    }
+    function = ("scheduler-fn", "AWS::Lambda::Function")
+    # THEN the scheduler's code is the function node, which calls the processor's node
+    assert (function, ("processor", "AWS::Lambda::Function")) in edges
+    assert ("scheduler", "AWS::Lambda::Function") not in nodes.values()

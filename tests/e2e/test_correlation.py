@@ -291,8 +291,11 @@ def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, sy
                     return json.loads(event["message"])
             return None
 
-        correlation_id = wait_for(created, timeout=60)["correlation_id"]
-        wait_for(lambda: [m for m in ntfy.messages() if correlation_id in m["message"]], timeout=90)
+        # every function starts cold with the X-Ray SDK after the update: generous on 2 cores
+        correlation_id = wait_for(created, timeout=240)["correlation_id"]
+        wait_for(
+            lambda: [m for m in ntfy.messages() if correlation_id in m["message"]], timeout=240
+        )
 
         # WHEN its traces are read from X-Ray by the correlation annotation
         def complete() -> list[dict[str, Any]] | None:
@@ -300,7 +303,7 @@ def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, sy
             names = {span["name"] for span in spans}
             return spans if {"HTTP POST", FUNCTIONS["notifier"]} <= names else None
 
-        spans = wait_for(complete, timeout=60)
+        spans = wait_for(complete, timeout=90)
     finally:
         for name, variables in saved.items():
             lam.update_function_configuration(

@@ -26,5 +26,10 @@ def register_apigw_xray_sampling() -> None:
         chain.handlers.insert(0, XRaySamplingHandler())
     # Right after the decision: the stage segment of a sampled request (stage_segment.py).
     if not any(isinstance(handler, StageSegmentHandler) for handler in chain.handlers):
-        chain.handlers.insert(1, StageSegmentHandler())
+        sampling = next(
+            i
+            for i, handler in enumerate(chain.handlers)
+            if isinstance(handler, XRaySamplingHandler)
+        )
+        chain.handlers.insert(sampling + 1, StageSegmentHandler())
     patch_response_recording()
