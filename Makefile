@@ -112,7 +112,8 @@ deploy-code: ## push one function's code only (SERVICE=<name>), refused when its
 	@[ -n "$(SERVICE)" ] || { echo "usage: make deploy-code SERVICE=<name> [STAGE=dev]"; exit 2; }
 	$(UV) run --frozen --package rez-deploy python -m rez_deploy --stage $(STAGE) --service $(SERVICE) --code-only $(if $(YES),--yes,) $(PARAMETERS)
 
-# On the harness: ntfy is the mock (no rate limit), spans go to the functions' logs.
+# On the harness: ntfy is the mock (no rate limit); traces go to the harness's X-Ray exactly as
+# on AWS (OpenTelemetry spans over UDP to each function's AWS_XRAY_DAEMON_ADDRESS).
 LOCAL_PARAMETERS := --parameter common.TracingBackend=otel \
 	--parameter notifier.NtfyUrl=http://127.0.0.1:$${MOCK_NTFY_PORT:-8090} \
 	--parameter notifier.NtfyRatePerSecond=0

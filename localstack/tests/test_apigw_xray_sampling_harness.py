@@ -59,6 +59,14 @@ class TracedApi:
             body = json.loads(answer.read())
             return body["header"], answer.headers.get("X-Amzn-Trace-Id")
 
+    def lambda_env(self, stage: str, headers: dict[str, str]) -> str:
+        """The ``_X_AMZN_TRACE_ID`` the function got."""
+        request = urllib.request.Request(
+            f"{self.endpoint}/_aws/execute-api/{self.api_id}/{stage}/echo", headers=headers
+        )
+        with urllib.request.urlopen(request) as answer:
+            return str(json.loads(answer.read())["env"])
+
     def sampled(
         self, stage: str, method: str = "GET", headers: dict[str, str] | None = None
     ) -> str:
@@ -182,13 +190,40 @@ def test_rule_updates_apply_to_the_next_request(
     assert traced_api.sampled("traced") == "1"
 
 
-@pytest.mark.parametrize(("incoming", "rule_rate"), [("0", 1.0), ("1", 0.0)])
-def test_an_incoming_sampling_decision_is_kept(
-    traced_api: TracedApi, sampling_rule: Callable[..., str], incoming: str, rule_rate: float
+def test_an_incoming_unsampled_decision_is_kept(
+    traced_api: TracedApi, sampling_rule: Callable[..., str]
 ) -> None:
-    sampling_rule(FixedRate=rule_rate, ServiceName=f"{traced_api.name}/traced")
-    header = f"Root={ROOT};Parent={PARENT};Sampled={incoming}"
+    sampling_rule(FixedRate=1.0, ServiceName=f"{traced_api.name}/traced")
+    header = f"Root={ROOT};Parent={PARENT};Sampled=0"
     assert traced_api.call("traced", headers={"X-Amzn-Trace-Id": header}) == (header, header)
+
+
+def test_an_incoming_sampled_decision_is_kept_under_the_stage_segment(
+    traced_api: TracedApi, sampling_rule: Callable[..., str], client: Callable[[str], Any]
+) -> None:
+    # A sampled request gets the stage's segment: the integration's parent is the stage's
+    # integration subsegment, no longer the caller's (which is the stage segment's parent).
+    sampling_rule(FixedRate=0.0, ServiceName=f"{traced_api.name}/traced")
+    header = f"Root={ROOT};Parent={PARENT};Sampled=1"
+    got, returned = traced_api.call("traced", headers={"X-Amzn-Trace-Id": header})
+    assert got == returned
+    match = TRACE.match(got)
+    assert match is not None and match.group(1) == "1"
+    assert got.startswith(f"Root={ROOT};Parent=") and PARENT not in got
+    # AND the function continues the stage's trace (API Gateway's Invoke carries its header)
+    env = traced_api.lambda_env("traced", {"X-Amzn-Trace-Id": header})
+    assert env.startswith(f"Root={ROOT};Parent=") and env.endswith("Sampled=1")
+    # AND the stage recorded its segment under the caller's parent
+    documents = [
+        json.loads(segment["Document"])
+        for trace in client("xray").batch_get_traces(TraceIds=[ROOT])["Traces"]
+        for segment in trace["Segments"]
+    ]
+    stages = [d for d in documents if d.get("origin") == "AWS::ApiGateway::Stage"]
+    assert stages
+    assert {d["parent_id"] for d in stages} == {PARENT}
+    assert stages[0]["name"] == f"{traced_api.name}/traced"
+    assert stages[0]["http"]["response"]["status"] == 200
 
 
 def test_an_incoming_trace_without_a_decision_gets_the_rules_decision(

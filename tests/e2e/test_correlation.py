@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from e2e_support import STAGE, log_events, wait_for
-from rez_telemetry.tracing.tree import SpanNode, build_trees, load_spans
+from rez_telemetry.tracing.tree import SpanNode, build_trees
+from rez_telemetry.tracing.xray_read import trace_spans
 
 FUNCTIONS = {
     "scheduler": f"rez-agent-scheduler-{STAGE}",
@@ -64,6 +66,14 @@ def run_query(aws: Any, query: str, since_s: int) -> list[dict[str, str]]:
     return [{f["field"]: f["value"] for f in row} for row in answer["results"]]
 
 
+def xray_spans(aws: Any, correlation_id: str) -> list[dict[str, Any]]:
+    """The message's traces from X-Ray: annotation filter, then BatchGetTraces."""
+    now = datetime.now(UTC)
+    return trace_spans(
+        aws("xray"), correlation_id, now - timedelta(minutes=15), now + timedelta(minutes=1)
+    )
+
+
 def names_below(node: SpanNode) -> list[str]:
     return [n.name for n in node.walk()]
 
@@ -106,20 +116,24 @@ def test_every_hop_of_an_api_message_carries_its_correlation_id(api, tokens, ntf
     assert stamps == sorted(stamps)
     assert {row["correlation_id"] for row in rows} == {correlation_id}
 
-    # AND the spans make one trace from API Gateway's sampled request down to ntfy
+    # AND X-Ray holds one trace from the API Gateway stage down to ntfy, found by the
+    # correlation annotation (GetTraceSummaries -> BatchGetTraces)
     def one_tree() -> list[SpanNode] | None:
-        spans = []
-        for service in ("web-api", "processor", "notifier"):
-            events = log_events(aws, f"/aws/lambda/{FUNCTIONS[service]}", since_ms)
-            spans += load_spans(e["message"] for e in events)
-        trees = build_trees(spans, correlation_id=correlation_id)
+        trees = build_trees(xray_spans(aws, correlation_id))
         return trees if len(trees) == 1 and trees[0].find("HTTP POST") else None
 
     [root] = wait_for(one_tree, timeout=30)
-    assert root.name == FUNCTIONS["web-api"]
-    publish = root.find("SNS.Publish")
+    assert root.span["attributes"]["xray.origin"] == "AWS::ApiGateway::Stage"
+    assert root.name.endswith(f"/{STAGE}")
+    web_api = root.find("web-api")
+    assert web_api is not None
+    publish = web_api.find("SNS.Publish")
     assert publish is not None
-    assert publish.find(FUNCTIONS["notifier"]) is not None
+    invoke = publish.find("Lambda.Invoke")
+    assert invoke is not None
+    # Lambda's own segments for the invoked notifier hang under the Invoke call, as on AWS
+    assert invoke.find(FUNCTIONS["notifier"]) is not None
+    assert invoke.find("notifier") is not None
 
 
 def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
@@ -143,40 +157,39 @@ def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
     correlation_id = line["correlation_id"]
     wait_for(lambda: [m for m in ntfy.messages() if correlation_id in m["message"]], timeout=90)
 
-    # WHEN the spans of the three functions are read back from their logs
-    def spans() -> list[dict[str, Any]]:
-        collected = []
-        for service in ("scheduler", "processor", "notifier"):
-            events = log_events(aws, f"/aws/lambda/{FUNCTIONS[service]}", since_ms)
-            collected += load_spans(e["message"] for e in events)
-        return collected
-
+    # WHEN its trace is read back from X-Ray by the correlation annotation
     def one_tree() -> list[SpanNode] | None:
-        trees = build_trees(spans(), correlation_id=correlation_id)
+        trees = build_trees(xray_spans(aws, correlation_id))
         tree = trees[0] if len(trees) == 1 else None
         return trees if tree and tree.find("HTTP POST") else None
 
     [root] = wait_for(one_tree, timeout=30)
 
-    # THEN they make one tree of the seed's shape: scheduler -> PutItem, Publish -> processor
-    # -> UpdateItem, GetItem, Invoke -> notifier (breaker state, ntfy POST) -> UpdateItem
-    assert root.name == FUNCTIONS["scheduler"]
-    assert [c.name for c in root.children][:2] == ["DynamoDB.PutItem", "SNS.Publish"]
-    publish = root.find("SNS.Publish")
+    # THEN it has the seed's shape: Lambda's segments for the scheduler, then its code:
+    # PutItem, Publish -> processor -> UpdateItem, GetItem, Invoke -> notifier (breaker state,
+    # ntfy POST) -> UpdateItem
+    assert (root.name, root.span["attributes"]["xray.origin"]) == (
+        FUNCTIONS["scheduler"],
+        "AWS::Lambda",
+    )
+    scheduler = root.find("scheduler")
+    assert scheduler is not None
+    assert [c.name for c in scheduler.children][:2] == ["DynamoDB.PutItem", "SNS.Publish"]
+    publish = scheduler.find("SNS.Publish")
     assert publish is not None
-    below_publish = names_below(publish)
-    assert FUNCTIONS["processor"] in below_publish
-    aws_calls = [n for n in below_publish if n.startswith(("DynamoDB.", "Lambda."))]
-    first_invoke = aws_calls.index("Lambda.Invoke")
-    assert aws_calls[:2] == ["DynamoDB.UpdateItem", "DynamoDB.GetItem"]
+    # the processor's segments (X-Ray names them after the service): its invocation, and the
+    # record's processing, which holds the calls
+    processor = next((n for n in publish.walk() if n.name == "processor" and n.children), None)
+    assert processor is not None
+    below = names_below(processor)
+    aws_calls = [n for n in below if n.startswith(("DynamoDB.", "Lambda."))]
+    assert aws_calls[:3] == ["DynamoDB.UpdateItem", "DynamoDB.GetItem", "Lambda.Invoke"]
     assert aws_calls[-1] == "DynamoDB.UpdateItem"
-    invoke = publish.find("Lambda.Invoke")
+    invoke = processor.find("Lambda.Invoke")
     assert invoke is not None
-    assert first_invoke == 2
-    notifier = invoke.find(FUNCTIONS["notifier"])
+    notifier = invoke.find("notifier")
     assert notifier is not None
-    notifier_calls = names_below(notifier)
-    assert "HTTP POST" in notifier_calls
+    assert "HTTP POST" in names_below(notifier)
     breaker_reads = [
         n
         for n in notifier.walk()
@@ -184,10 +197,41 @@ def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
         == f"rez-agent-circuit-breaker-{STAGE}"
     ]
     assert breaker_reads, "the notifier reads the circuit breaker's state"
-    # AND the spans carry the seed's annotations
+    # AND the segments carry the seed's annotations
     annotated = [n for n in root.walk() if (n.span.get("attributes") or {}).get("message_id")]
     assert {n.span["attributes"]["correlation_id"] for n in annotated} == {correlation_id}
     assert {n.span["attributes"].get("message_type") for n in annotated} >= {"scheduled_hello"}
+
+
+def test_the_service_graph_has_the_systems_nodes_and_edges(harness, aws, system, ntfy):
+    # GIVEN the schedule fired and its message was delivered
+    import httpx
+
+    answer = httpx.post(
+        f"{harness.endpoint}/_rez/scheduler/advance", json={"seconds": 86_400}, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+
+    # WHEN the service graph of the last minutes is read
+    def edges() -> set[tuple[str, str]] | None:
+        now = datetime.now(UTC)
+        services = aws("xray").get_service_graph(
+            StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1)
+        )["Services"]
+        names = {s["ReferenceId"]: s["Name"] for s in services}
+        found = {(s["Name"], names[e["ReferenceId"]]) for s in services for e in s["Edges"]}
+        return found if ("notifier", "127.0.0.1") in found else None
+
+    found = wait_for(edges, timeout=90)
+    # THEN it has the system's nodes and edges. The scheduler's code is shown in Lambda's
+    # function node; the processor and notifier continue the message's trace from the
+    # message attributes / Invoke payload, so they are called by the hop that sent to them.
+    scheduler = FUNCTIONS["scheduler"]
+    assert {("client", scheduler), (scheduler, scheduler)} <= found
+    assert {(scheduler, "DynamoDB"), (scheduler, "processor")} <= found
+    assert {("processor", "DynamoDB"), ("processor", "notifier")} <= found
+    assert ("processor", FUNCTIONS["notifier"]) in found
+    assert {("notifier", "DynamoDB"), ("notifier", "127.0.0.1")} <= found
 
 
 def test_the_seeds_custom_metrics_are_published_with_stage(aws, system, api, tokens, ntfy):
@@ -211,3 +255,76 @@ def test_the_seeds_custom_metrics_are_published_with_stage(aws, system, api, tok
     # THEN every metric of the seed's table that this flow emits is there, with Stage
     names = wait_for(published, timeout=60)
     assert names >= SEED_METRICS
+
+
+def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, system, ntfy):
+    # GIVEN every function switched to the legacy back end (the X-Ray SDK, in AWS maintenance
+    # mode), same stacks, only TRACING_BACKEND changed; restored afterwards
+    import httpx
+
+    lam = aws("lambda")
+    saved = {}
+    for name in FUNCTIONS.values():
+        variables = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        saved[name] = dict(variables)
+        lam.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {**variables, "TRACING_BACKEND": "xray"}}
+        )
+    try:
+        for name in FUNCTIONS.values():
+            wait_for(
+                lambda name=name: (
+                    lam.get_function_configuration(FunctionName=name)["LastUpdateStatus"]
+                    == "Successful"
+                )
+            )
+        since_ms = int(time.time() * 1000) - 1000
+        answer = httpx.post(
+            f"{harness.endpoint}/_rez/scheduler/advance", json={"seconds": 86_400}, timeout=60
+        )
+        assert answer.status_code == 200, answer.text
+
+        def created() -> dict[str, Any] | None:
+            group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
+            for event in log_events(aws, group, since_ms):
+                if "Scheduled message created" in event["message"]:
+                    return json.loads(event["message"])
+            return None
+
+        # every function starts cold with the X-Ray SDK after the update: generous on 2 cores
+        correlation_id = wait_for(created, timeout=240)["correlation_id"]
+        wait_for(
+            lambda: [m for m in ntfy.messages() if correlation_id in m["message"]], timeout=240
+        )
+
+        # WHEN its traces are read from X-Ray by the correlation annotation
+        def complete() -> list[dict[str, Any]] | None:
+            spans = xray_spans(aws, correlation_id)
+            names = {span["name"] for span in spans}
+            return spans if {"HTTP POST", FUNCTIONS["notifier"]} <= names else None
+
+        spans = wait_for(complete, timeout=90)
+    finally:
+        for name, variables in saved.items():
+            lam.update_function_configuration(
+                FunctionName=name, Environment={"Variables": variables}
+            )
+
+    # THEN the SDK's subsegments are under Lambda's function segments: the scheduler's calls,
+    # the processor's (in the trace Lambda starts for the SQS batch, linked to the scheduler's
+    # as X-Ray links event-driven traces), the notifier's and its ntfy POST
+    names = {span["name"] for span in spans}
+    # the SDK names its botocore subsegments after the service's endpoint prefix
+    assert {"dynamodb", "sns", "lambda", "HTTP POST"} <= names
+    assert {FUNCTIONS["scheduler"], FUNCTIONS["processor"], FUNCTIONS["notifier"]} <= names
+    scheduler_trace = next(s["trace_id"] for s in spans if s["name"] == FUNCTIONS["scheduler"])
+    processor_lambda = [
+        s
+        for s in spans
+        if s["name"] == FUNCTIONS["processor"]
+        and s["attributes"].get("xray.origin") == "AWS::Lambda"
+    ]
+    assert any(link["trace_id"] == scheduler_trace for s in processor_lambda for link in s["links"])
+    annotated = [s for s in spans if s["attributes"].get("message_id")]
+    assert annotated
+    assert {s["attributes"]["correlation_id"] for s in annotated} == {correlation_id}

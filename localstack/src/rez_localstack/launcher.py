@@ -55,6 +55,8 @@ class Handle:
     state_dir: str | None = None
     log: str | None = None
     ntfy_log: str | None = None
+    xray_daemon: str | None = None
+    """``127.0.0.1:<udp port>``: the X-Ray endpoint functions get as AWS_XRAY_DAEMON_ADDRESS."""
     started: bool = False
     external: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -92,6 +94,13 @@ def _port_in_use(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_udp_port() -> int:
+    """A UDP port free on 127.0.0.1 now (LocalStack binds it a few seconds later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _tail(path: str | None, lines: int = 40) -> str:
@@ -218,7 +227,9 @@ def _start_localstack(port: int, state_dir: Path) -> Handle:
         )
     runtime_dir = ensure_runtime_folder(settings.runtime_cache())
     log = state_dir / "localstack.log"
+    xray_port = _free_udp_port()
     env = settings.localstack_env(port, state_dir, runtime_dir)
+    env[settings.XRAY_DAEMON_PORT_ENV] = str(xray_port)
     pid, pid_start = _spawn([sys.executable, "-m", "localstack.runtime.main"], env, log, state_dir)
     handle = Handle(
         endpoint=f"http://127.0.0.1:{port}",
@@ -227,6 +238,7 @@ def _start_localstack(port: int, state_dir: Path) -> Handle:
         pid_start=pid_start,
         state_dir=str(state_dir),
         log=str(log),
+        xray_daemon=f"127.0.0.1:{xray_port}",
         started=True,
     )
     _save(handle, state_dir)  # recorded before waiting: `down` works even if start-up hangs

@@ -33,6 +33,9 @@ RUNTIME_CACHE_ENV = "LOCALSTACK_RUNTIME_CACHE"
 START_TIMEOUT_ENV = "LOCALSTACK_START_TIMEOUT"
 DEFAULT_START_TIMEOUT = 90.0
 
+#: UDP port of the X-Ray endpoint for functions (chosen by the launcher, printed as xray_daemon).
+XRAY_DAEMON_PORT_ENV = "REZ_XRAY_DAEMON_PORT"
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------ what our plugins read

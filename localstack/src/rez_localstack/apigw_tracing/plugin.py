@@ -16,7 +16,20 @@ def register_apigw_xray_sampling() -> None:
     from localstack.services.apigateway.next_gen.execute_api import handlers
 
     from rez_localstack.apigw_tracing.handler import XRaySamplingHandler
+    from rez_localstack.apigw_tracing.stage_segment import (
+        StageSegmentHandler,
+        patch_response_recording,
+    )
 
     chain = handlers.preprocess_request
     if not any(isinstance(handler, XRaySamplingHandler) for handler in chain.handlers):
         chain.handlers.insert(0, XRaySamplingHandler())
+    # Right after the decision: the stage segment of a sampled request (stage_segment.py).
+    if not any(isinstance(handler, StageSegmentHandler) for handler in chain.handlers):
+        sampling = next(
+            i
+            for i, handler in enumerate(chain.handlers)
+            if isinstance(handler, XRaySamplingHandler)
+        )
+        chain.handlers.insert(sampling + 1, StageSegmentHandler())
+    patch_response_recording()

@@ -3,7 +3,7 @@
 Starts the Docker-free local AWS and the mock ntfy, deploys every stack with the real templates
 and zips, mints a dev JWT, sends one message through API Gateway and fires the schedule once,
 then prints each message's journey: its status transitions, what ntfy received, and the
-timeline of log lines and spans across the functions for its correlation ID.
+timeline of log lines across the functions and its span tree from X-Ray, for its correlation ID.
 """
 
 from __future__ import annotations

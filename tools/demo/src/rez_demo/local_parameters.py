@@ -1,4 +1,4 @@
-"""Stack parameters for the local harness: ntfy is the mock, spans go to the logs."""
+"""Stack parameters for the local harness: ntfy is the mock, traces go to X-Ray as on AWS."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ DEMO_TOPIC = "rez-agent-demo"
 def local_parameters(ntfy_url: str, topic: str = DEMO_TOPIC) -> dict[str, dict[str, str]]:
     """Overrides of the dev stage's parameters for a deploy to the harness.
 
-    OpenTelemetry tracing writes each finished span into the function's log (there is no X-Ray
-    daemon locally), the notifier posts to the mock ntfy, and the mock needs no rate limit.
+    Tracing is the production default (OpenTelemetry spans sent to the harness's X-Ray endpoint,
+    as to Lambda's on AWS), the notifier posts to the mock ntfy, and the mock needs no rate limit.
     """
     return {
         "common": {"TracingBackend": "otel"},

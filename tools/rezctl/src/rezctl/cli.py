@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rezctl import commands, daily_commands
+from rezctl import commands, daily_commands, service_map
 from rezctl.errors import ExitCode, RezctlError
 from rezctl.output import Ui
 from rezctl.target import Target
@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="who draws the graphs: CloudWatch (GetMetricWidgetImage) or rezctl; auto = "
         "CloudWatch on AWS, rezctl on the harness (it has no renderer)",
     )
+
+    service_map_ = _command(commands_, "map", service_map.command, "X-Ray's service graph")
+    service_map_.add_argument("--since", default="1h", help="time range (default 1h)")
+    service_map_.add_argument("--out", help="also draw it: .png, .svg or .html")
 
     breaker = _command(commands_, "breaker", commands.breaker, "the ntfy circuit breaker")
     breaker.add_argument("action", nargs="?", choices=("status", "reset"), default="status")

@@ -86,6 +86,8 @@ class Journey:
     trees: list[SpanNode] = field(default_factory=list)
     source: Source = "insights"
     notes: list[str] = field(default_factory=list)
+    span_source: str = "logs"
+    """Where the spans came from: span lines in the logs, or X-Ray."""
 
     @property
     def status(self) -> str | None:
@@ -138,6 +140,7 @@ class Journey:
             "status_history": [change.as_dict() for change in self.status_history],
             "lines": [line.as_dict() for line in self.lines],
             "spans": self.spans,
+            "span_source": self.span_source,
             "span_tree": render_tree(self.trees) if self.trees else "",
             "failure": failure.as_dict() if failure else None,
             "source": self.source,
@@ -343,6 +346,13 @@ def collect(
             message_id = found
             record = get_record(where, found)
     log_lines, spans = _split(lines)
+    span_source = "logs"
+    if not spans and correlation_id:  # traces go to X-Ray (the production default)
+        from rezctl.xray_trace import collect_spans
+
+        spans, xray_notes = collect_spans(where, correlation_id, start, end)
+        notes += xray_notes
+        span_source = "X-Ray"
     if not log_lines and record is None:
         notes.append(f"nothing found for {correlation_or_message_id} since {start.isoformat()}")
     return Journey(
@@ -355,6 +365,7 @@ def collect(
         spans=spans,
         trees=build_trees(spans),
         source=source,
+        span_source=span_source,
         notes=notes,
     )
 
@@ -421,12 +432,12 @@ def styled_lines(journey: Journey) -> list[tuple[str, LineStyle]]:
         extra = _fields_text(line)
         out.append((f"{text}  {extra}" if extra else text, level_style))
     out.append(("", None))
-    out.append((f"Span tree ({len(journey.spans)} spans)", "bold"))
+    out.append((f"Span tree ({len(journey.spans)} spans, from {journey.span_source})", "bold"))
     if journey.trees:
         for text in render_tree(journey.trees).splitlines():
             out.append(("  " + text, "red" if text.endswith("ERROR") else None))
     else:
-        out.append(("  no spans (tracing off, or TRACING_BACKEND is not otel)", "dim"))
+        out.append(("  no spans (tracing off, not sampled, or not in X-Ray yet)", "dim"))
     failure = journey.failure
     out.append(("", None))
     if failure is not None:

@@ -101,6 +101,23 @@ def test_a_sent_message_is_traced_through_every_service(
                 stdout=out, stderr=io.StringIO())  # fmt: skip
     assert code == 0
     assert "Completed" in out.getvalue()
+    # AND its span tree comes from the harness's X-Ray (traces go there, as on AWS), down to ntfy
+    assert found.span_source == "X-Ray"
+    assert "from X-Ray" in out.getvalue()
+    assert "HTTP POST" in out.getvalue()
+    assert "X-Ray console" not in out.getvalue()  # only against AWS
+
+
+def test_map_draws_the_service_graph(deployed: Target, sent: list[Any], tmp_path: Path):
+    out = io.StringIO()
+    picture = tmp_path / "map.svg"
+    code = main(["--endpoint", deployed.endpoint or "", "map", "--since", "30m",
+                 "--out", str(picture)], stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert code == 0
+    text = out.getvalue()
+    assert "processor (AWS::Lambda::Function) --> notifier (AWS::Lambda::Function)" in text
+    assert "notifier (AWS::Lambda::Function) --> 127.0.0.1 (remote)" in text
+    assert picture.read_text().count("<rect") >= 5
 
 
 def test_dashboard_image_has_the_twelve_widgets(deployed: Target, sent: list[Any], tmp_path: Path):

@@ -49,6 +49,21 @@ def export_file() -> str | None:
     return _env.read(_env.TRACE_EXPORT_FILE)
 
 
+def xray_export_address() -> str | None:
+    """Lambda's X-Ray endpoint the OTel back end sends spans to (OTLP over UDP, as ADOT does):
+    `AWS_XRAY_DAEMON_ADDRESS` inside Lambda, unless `TRACE_EXPORT_XRAY=false`."""
+    if _env.read_bool(_env.TRACE_EXPORT_XRAY) is False:
+        return None
+    if _env.read(_env.AWS_LAMBDA_FUNCTION_NAME) is None:
+        return None
+    return _env.read(_env.AWS_XRAY_DAEMON_ADDRESS)
+
+
+def lambda_trace_header() -> str | None:
+    """`_X_AMZN_TRACE_ID`: the trace Lambda continues (its function segment as parent)."""
+    return _env.read(_env.XRAY_TRACE_ID)
+
+
 def export_stdout() -> bool | None:
     """Whether finished spans are also printed on stdout (`{"span": {...}}` lines)."""
     return _env.read_bool(_env.TRACE_EXPORT_STDOUT)

@@ -30,12 +30,19 @@ from rez_telemetry.tracing.sampling import ReservoirSampler, sampler_for_stage
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from rez_telemetry.tracing import export, httpx_transport, otel_backend, xray_backend
+    from rez_telemetry.tracing import (
+        export,
+        httpx_transport,
+        otel_backend,
+        otlp_udp,
+        xray_backend,
+    )
 else:
     # Each pulls in a heavy SDK (OpenTelemetry, the X-Ray SDK, httpx): loaded at first use.
     export = lazy_module("rez_telemetry.tracing.export")
     httpx_transport = lazy_module("rez_telemetry.tracing.httpx_transport")
     otel_backend = lazy_module("rez_telemetry.tracing.otel_backend")
+    otlp_udp = lazy_module("rez_telemetry.tracing.otlp_udp")
     xray_backend = lazy_module("rez_telemetry.tracing.xray_backend")
 
 P = ParamSpec("P")
@@ -193,12 +200,16 @@ class Tracer:
             stdout = self._export_stdout
             if stdout is None:
                 stdout = config.export_stdout()
+            xray = config.xray_export_address()
+            exporter: Any = export.JsonLinesExporter(
+                path, stdout=(path is None and xray is None) if stdout is None else stdout
+            )
+            if xray is not None:
+                exporter = otlp_udp.udp_exporter(xray, service, exporter)
             return otel_backend.OtelBackend(
                 service=service,
                 sampler=self._sampler or sampler_for_stage(),
-                exporter=export.JsonLinesExporter(
-                    path, stdout=path is None if stdout is None else stdout
-                ),
+                exporter=exporter,
                 sdk_exporters=self._span_exporters,
             )
         return NoopBackend()

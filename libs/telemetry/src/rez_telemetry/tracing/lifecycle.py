@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rez_telemetry.correlation.records import sqs_records
 from rez_telemetry.tracing.base import AnnotationValue, SpanKind
-from rez_telemetry.tracing.config import service_name
+from rez_telemetry.tracing.config import lambda_trace_header, service_name
 
 if TYPE_CHECKING:
     from rez_telemetry.tracing.facade import Tracer
@@ -52,6 +52,8 @@ class TracingLifecycleHook:
             # handler decorator read them, once per invocation.
             links = [record.correlation.trace_context for record in sqs_records(event)]
             parent = None
+        if parent is None and not links and self.tracer.backend_name == "otel":
+            parent = lambda_trace_header()  # Lambda's function segment, as ADOT's Lambda span
         annotations: dict[str, AnnotationValue] = {}
         for key in ("correlation_id", "message_id", "message_type"):
             value = getattr(info, key, None)
