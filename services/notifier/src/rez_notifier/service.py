@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from rez_messages.crash_points import crash_point
 from rez_notifier.errors import NtfyError
 from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
@@ -191,6 +192,7 @@ def send_notification(
     logger.info(
         "Notification sent successfully", notification_id=notification_id, duration_ms=duration_ms
     )
+    crash_point("notifier.after_post")
     _record(notifier, message_id, notification_id)
     return NotificationResult("sent", notification_id)
 
