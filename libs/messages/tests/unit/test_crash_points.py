@@ -53,7 +53,8 @@ def test_armed_point_kills_the_process_once_then_passes(tmp_path: Path) -> None:
     # WHEN the process passes it THEN it dies by SIGKILL before going on
     first = run_child("p", path)
     assert first.returncode == -9
-    assert "before" in first.stdout and "after" not in first.stdout
+    assert "before" in first.stdout
+    assert "after" not in first.stdout
     # AND the pass was consumed and counted: the next process goes through
     assert run_child("p", path).stdout.split() == ["before", "after"]
     document = json.loads(path.read_text())
