@@ -125,6 +125,24 @@ def test_dynamodb_error_for_the_next_n_calls_on_one_table(
     assert listed[rule["id"]]["hits"] == 2 and listed[rule["id"]]["expired"] is True
 
 
+def test_contains_narrows_a_rule_to_requests_naming_a_value(
+    faults: Callable[..., dict[str, Any]], no_retry: Callable[[str], Any]
+) -> None:
+    dynamodb = no_retry("dynamodb")
+    table = make_table(dynamodb)
+    faults(
+        service="dynamodb",
+        operation="PutItem",
+        contains="needle-42",
+        error={"code": "ThrottlingException", "status": 400},
+    )
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "hay"}})
+    code, _, _ = error_of(
+        lambda: dynamodb.put_item(TableName=table, Item={"pk": {"S": "x-needle-42-y"}})
+    )
+    assert code == "ThrottlingException"
+
+
 def test_transaction_matches_by_its_tables(
     faults: Callable[..., dict[str, Any]], no_retry: Callable[[str], Any]
 ) -> None:
@@ -372,3 +390,41 @@ def test_crash_point_hang_times_the_invocation_out(
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Sandbox.Timedout"
     assert invoke_json(lam, name)[1] == "finished"
+
+
+CALLING_HANDLER = """
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+def handler(event, context):
+    client = boto3.client("dynamodb", config=Config(retries={"total_max_attempts": 1}))
+    try:
+        client.put_item(TableName=event["table"], Item={"pk": {"S": "from-function"}})
+    except ClientError as error:
+        return error.response["Error"]["Code"]
+    return "ok"
+"""
+
+
+def test_caller_narrows_a_rule_to_one_functions_calls(
+    faults: Callable[..., dict[str, Any]],
+    create_function: Callable[..., str],
+    client: Callable[[str], Any],
+    no_retry: Callable[[str], Any],
+) -> None:
+    # GIVEN a rule for the calls one function makes (the executor names it in the User-Agent)
+    lam, dynamodb = client("lambda"), no_retry("dynamodb")
+    table = make_table(dynamodb)
+    name = create_function({"app.py": CALLING_HANDLER})
+    other = create_function({"app.py": CALLING_HANDLER})
+    faults(
+        service="dynamodb",
+        operation="PutItem",
+        caller=name,
+        error={"code": "ProvisionedThroughputExceededException", "status": 400},
+    )
+    # THEN that function's call fails, another function's and the test's own pass
+    assert invoke_json(lam, name, {"table": table})[1] == "ProvisionedThroughputExceededException"
+    assert invoke_json(lam, other, {"table": table})[1] == "ok"
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "from-test"}})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -40,6 +42,32 @@ def request_resources(request: Any) -> list[str]:
     return found
 
 
+_APP_ID = re.compile(r"(?:^|\s)app/(\S+)")
+
+
+def request_caller(user_agent: str) -> str:
+    """The calling function: botocore puts ``AWS_SDK_UA_APP_ID`` in its User-Agent as
+    ``app/<id>``, and the harness's Lambda executor sets it to the function's name."""
+    found = _APP_ID.search(user_agent)
+    return found.group(1) if found else ""
+
+
+def request_text(request: Any) -> str:
+    """The parsed request as text, for rules matching a substring (a message id, a tag)."""
+    try:
+        return json.dumps(request, default=_text)
+    except (TypeError, ValueError):
+        return str(request)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", "replace")
+    if hasattr(value, "read"):  # a streaming body is not read: it would be consumed
+        return ""
+    return str(value)
+
+
 class FaultInjectionHandler:
     """A LocalStack ``Handler``: ``handler(chain, context, response)``.
 
@@ -63,6 +91,8 @@ class FaultInjectionHandler:
             operation,
             request_resources(context.service_request),
             bool(context.is_internal_call),
+            lambda: request_text(context.service_request),
+            request_caller(context.request.headers.get("User-Agent", "")),
         )
         if rule is None:
             return

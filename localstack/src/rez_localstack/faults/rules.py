@@ -7,6 +7,7 @@ import itertools
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,8 @@ class FaultRule:
     operation: str = "*"
     resource: str = "*"
     source: str = "any"
+    contains: str | None = None
+    caller: str = "*"
     error: FaultError | None = None
     latency_ms: int = 0
     count: int | None = None
@@ -53,7 +56,26 @@ class FaultRule:
             self.until is not None and now >= self.until
         )
 
-    def matches(self, service: str, operation: str, resources: list[str], internal: bool) -> bool:
+    def matches(
+        self,
+        service: str,
+        operation: str,
+        resources: list[str],
+        internal: bool,
+        text: Callable[[], str] = str,
+        caller: str = "",
+    ) -> bool:
+        """``text`` renders the request (only called for a rule with ``contains``); ``caller``
+        is the calling function's name (see ``handler.request_caller``)."""
+        if not self._matches_target(service, operation, resources, internal):
+            return False
+        if self.caller != "*" and not fnmatch.fnmatchcase(caller, self.caller):
+            return False
+        return self.contains is None or self.contains in text()
+
+    def _matches_target(
+        self, service: str, operation: str, resources: list[str], internal: bool
+    ) -> bool:
         if not fnmatch.fnmatchcase(service, self.service):
             return False
         if not fnmatch.fnmatchcase(operation, self.operation):
@@ -77,6 +99,8 @@ class FaultRule:
             "operation": self.operation,
             "resource": self.resource,
             "source": self.source,
+            "contains": self.contains,
+            "caller": self.caller,
             "error": None
             if self.error is None
             else {
@@ -139,8 +163,13 @@ def parse_rule(body: dict[str, Any], rule_id: str) -> FaultRule:
     source = body.get("source", "any")
     if source not in SOURCES:
         raise RuleError(f"'source' must be one of {', '.join(SOURCES)}")
+    contains = body.get("contains")
+    if contains is not None and (not isinstance(contains, str) or not contains):
+        raise RuleError("'contains' must be a non-empty string")
     return FaultRule(
         id=rule_id,
+        contains=contains,
+        caller=str(body.get("caller", "*")),
         service=service.lower(),
         operation=str(body.get("operation", "*")),
         resource=str(body.get("resource", "*")),
@@ -189,13 +218,21 @@ class FaultStore:
         return bool(self._rules)
 
     def take(
-        self, service: str, operation: str, resources: list[str], internal: bool
+        self,
+        service: str,
+        operation: str,
+        resources: list[str],
+        internal: bool,
+        text: Callable[[], str] = str,
+        caller: str = "",
     ) -> FaultRule | None:
         """The rule to apply to this request (its count consumed), or None."""
         now = time.monotonic()
         with self._lock:
             for rule in self._rules:
-                if rule.expired(now) or not rule.matches(service, operation, resources, internal):
+                if rule.expired(now) or not rule.matches(
+                    service, operation, resources, internal, text, caller
+                ):
                     continue
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue

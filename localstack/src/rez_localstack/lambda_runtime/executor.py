@@ -114,6 +114,9 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
                 CRASH_FILE_ENV: str(crash_file(self.function_version.id.function_name)),
             }
         )
+        # Harness only: botocore sends it in its User-Agent (``app/<name>``), so a fault rule
+        # can target one function's calls (``faults`` rules' ``caller``); a function's own wins.
+        env.setdefault("AWS_SDK_UA_APP_ID", self.function_version.id.function_name)
         return env
 
     def _spawn(self) -> None:
