@@ -7,8 +7,8 @@ the harness the cost is one ``os.environ`` lookup. On it, a point armed through 
 ``/_rez/faults/crash`` consumes one of its passes and then SIGKILLs this process (as an
 out-of-memory kill does: the invocation fails with ``Runtime.ExitError``) or sleeps past the
 function's timeout (``Sandbox.Timedout``). The file is ``{"points": {name: {"remaining": n,
-"mode": "kill"|"hang"}}, "hits": {name: n}}``, shared by every environment of the function
-under an exclusive ``flock``.
+"mode": "kill"|"hang", "match": text?}}, "hits": {name: n}}``, shared by every environment of
+the function under an exclusive ``flock``.
 """
 
 from __future__ import annotations
@@ -18,14 +18,18 @@ import os
 CRASH_FILE_ENV = "REZ_CRASH_POINTS_FILE"
 
 
-def crash_point(name: str) -> None:
-    """Die here if the harness armed ``name`` for this function; otherwise return at once."""
+def crash_point(name: str, *keys: str) -> None:
+    """Die here if the harness armed ``name`` for this function; otherwise return at once.
+
+    ``keys`` (a message id, a correlation id) let a point armed with ``match`` fire only for
+    the message whose key contains it.
+    """
     path = os.environ.get(CRASH_FILE_ENV)
     if path and os.path.exists(path):
-        _maybe_crash(path, name)
+        _maybe_crash(path, name, keys)
 
 
-def _maybe_crash(path: str, name: str) -> None:
+def _maybe_crash(path: str, name: str, keys: tuple[str, ...] = ()) -> None:
     import fcntl
     import json
     import signal
@@ -37,6 +41,9 @@ def _maybe_crash(path: str, name: str) -> None:
         document = json.loads(text) if text else {}
         point = document.get("points", {}).get(name)
         if not point or point.get("remaining", 0) <= 0:
+            return
+        match = point.get("match")
+        if match and not any(match in key for key in keys):
             return
         point["remaining"] -= 1
         hits = document.setdefault("hits", {})

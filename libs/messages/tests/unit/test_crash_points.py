@@ -60,3 +60,27 @@ def test_armed_point_kills_the_process_once_then_passes(tmp_path: Path) -> None:
     document = json.loads(path.read_text())
     assert document["points"]["p"]["remaining"] == 0
     assert document["hits"] == {"p": 1}
+
+
+def test_a_matched_point_fires_only_for_its_message(tmp_path: Path) -> None:
+    # GIVEN a point armed for the message whose keys contain "m-2"
+    path = tmp_path / "fn.json"
+    path.write_text(json.dumps({"points": {"p": {"remaining": 1, "mode": "kill", "match": "m-2"}}}))
+    child = CHILD.replace("crash_point(sys.argv[1])", "crash_point(sys.argv[1], sys.argv[2])")
+
+    def run(key: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", child, "p", key],
+            env={
+                "PATH": "/usr/bin:/bin",
+                CRASH_FILE_ENV: str(path),
+                "PYTHONPATH": ":".join(sys.path),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    # THEN another message passes without consuming it, and its own dies
+    assert run("m-1").returncode == 0
+    assert run("m-2").returncode == -9

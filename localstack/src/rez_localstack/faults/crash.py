@@ -4,7 +4,8 @@ A service calls ``rez_messages.crash_points.crash_point("<name>")`` at named poi
 handler. The host-process Lambda executor gives every function environment
 ``REZ_CRASH_POINTS_FILE`` (``<harness tmp>/rez-crash/<function>.json``); on AWS nothing sets
 it, so the call is one ``os.environ`` lookup and returns. Arming writes that file:
-``{"points": {"<name>": {"remaining": N, "mode": "kill"|"hang"}}, "hits": {"<name>": n}}``.
+``{"points": {"<name>": {"remaining": N, "mode": "kill"|"hang", "match": "<text>"}},
+"hits": {"<name>": n}}`` (``match``: only a pass whose keys contain it).
 The function side takes the file's lock, consumes one of ``remaining`` and then SIGKILLs its
 own process (an out-of-memory death: ``Runtime.ExitError``) or sleeps past its timeout
 (``Sandbox.Timedout``), mid-invocation, after whatever it did before that point.
@@ -50,8 +51,11 @@ def _locked(path: Path) -> Iterator[dict[str, Any]]:
         handle.write(json.dumps(document))
 
 
-def arm(function_name: str, point: str, count: int = 1, mode: str = "kill") -> dict[str, Any]:
-    """Crash ``function_name`` at ``point`` on its next ``count`` passes."""
+def arm(
+    function_name: str, point: str, count: int = 1, mode: str = "kill", match: str | None = None
+) -> dict[str, Any]:
+    """Crash ``function_name`` at ``point`` on its next ``count`` passes (only passes whose
+    keys, such as the message id, contain ``match`` when it is given)."""
     if not function_name or not point:
         raise ValueError("'function' and 'point' are required")
     if mode not in MODES:
@@ -59,7 +63,10 @@ def arm(function_name: str, point: str, count: int = 1, mode: str = "kill") -> d
     if count < 1:
         raise ValueError("'count' must be a positive integer")
     with _locked(crash_file(function_name)) as document:
-        document["points"][point] = {"remaining": count, "mode": mode}
+        armed: dict[str, Any] = {"remaining": count, "mode": mode}
+        if match:
+            armed["match"] = match
+        document["points"][point] = armed
         return dict(document)
 
 

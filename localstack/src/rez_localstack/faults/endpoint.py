@@ -62,6 +62,7 @@ class FaultEndpoints:
                     str(body.get("point", "")),
                     int(body.get("count", 1)),
                     str(body.get("mode", "kill")),
+                    body.get("match") or None,
                 )
             except (ValueError, TypeError) as error:
                 return _json({"error": str(error)}, 400)

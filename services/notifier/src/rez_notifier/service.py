@@ -192,7 +192,7 @@ def send_notification(
     logger.info(
         "Notification sent successfully", notification_id=notification_id, duration_ms=duration_ms
     )
-    crash_point("notifier.after_post")
+    crash_point("notifier.after_post", message_id, correlation_id)
     _record(notifier, message_id, notification_id)
     return NotificationResult("sent", notification_id)
 

@@ -125,7 +125,7 @@ def process_delivery(
         message, old_status = _take(delivery, ctx.repository)
     except StatusConflictError as conflict:
         return _acknowledge_duplicate(delivery, conflict)
-    crash_point("processor.after_mark_processing")
+    crash_point("processor.after_mark_processing", message.message_id)
     with correlation.correlation_scope(
         correlation_id=message.correlation_id,
         message_id=message.message_id,
@@ -160,7 +160,7 @@ def _notify_and_complete(
         correlation_id=fetched.correlation_id,
         trace_context=_trace_context_for_notifier(),
     )
-    crash_point("processor.after_notify")
+    crash_point("processor.after_notify", message.message_id)
     try:
         ctx.repository.mark_completed(message.message_id, notification_id=result.notification_id)
     except StatusConflictError as conflict:

@@ -126,7 +126,7 @@ def create_scheduled_message(
             1,
             dimensions={"MessageType": str(message.message_type), "CreatedBy": CREATED_BY},
         )
-        crash_point("scheduler.after_store")
+        crash_point("scheduler.after_store", message.message_id, message.correlation_id)
         _publish(message, publisher=publisher, repository=repository, retry=retry)
         logger.info(
             "Published message to SNS",

@@ -69,7 +69,7 @@ def create_manual_message(
     else:
         outcome = repository.create_idempotent(message, command.idempotency_key)
         message, created = outcome.message, outcome.created
-    crash_point("web_api.after_store")
+    crash_point("web_api.after_store", message.message_id, message.correlation_id)
     if created or message.status is MessageStatus.CREATED:
         _publish(message, repository, publisher)
     return Created(message=message, created=created)

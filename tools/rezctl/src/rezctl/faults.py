@@ -124,9 +124,20 @@ class FaultInjector:
     def clear(self) -> int:
         return int(self._call("DELETE", "/_rez/faults")["removed"])
 
-    def crash(self, function: str, point: str, *, count: int = 1, mode: str = "kill") -> Any:
-        """Kill ``function``'s runtime at ``point`` on its next ``count`` passes."""
+    def crash(
+        self,
+        function: str,
+        point: str,
+        *,
+        count: int = 1,
+        mode: str = "kill",
+        match: str | None = None,
+    ) -> Any:
+        """Kill ``function``'s runtime at ``point`` on its next ``count`` passes (only for the
+        message whose id or correlation id contains ``match``, when given)."""
         body = {"function": function, "point": point, "count": count, "mode": mode}
+        if match:
+            body["match"] = match
         return self._call("POST", "/_rez/faults/crash", body)
 
     def crashes(self) -> dict[str, Any]:
