@@ -428,3 +428,18 @@ def test_caller_narrows_a_rule_to_one_functions_calls(
     assert invoke_json(lam, name, {"table": table})[1] == "ProvisionedThroughputExceededException"
     assert invoke_json(lam, other, {"table": table})[1] == "ok"
     dynamodb.put_item(TableName=table, Item={"pk": {"S": "from-test"}})
+
+
+def test_contains_reads_an_invoke_payload_and_leaves_it_whole(
+    faults: Callable[..., dict[str, Any]],
+    create_function: Callable[..., str],
+    client: Callable[[str], Any],
+    harness: Any,
+) -> None:
+    lam = client("lambda")
+    name = create_function({"app.py": "def handler(event, context):\n    return event\n"})
+    rule = faults(service="lambda", operation="Invoke", contains="needle-7", latency_ms=1)
+    assert invoke_json(lam, name, {"x": "hay"})[1] == {"x": "hay"}
+    assert invoke_json(lam, name, {"x": "needle-7"})[1] == {"x": "needle-7"}
+    listed = {r["id"]: r for r in control(harness, "GET", "/_rez/faults")[1]["rules"]}
+    assert listed[rule["id"]]["hits"] == 1

@@ -63,8 +63,13 @@ def request_text(request: Any) -> str:
 def _text(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return value.decode("utf-8", "replace")
-    if hasattr(value, "read"):  # a streaming body is not read: it would be consumed
-        return ""
+    if hasattr(value, "read"):  # a blob body (Lambda's Invoke Payload): read, then rewound
+        if not (hasattr(value, "seekable") and value.seekable()):
+            return ""
+        position = value.tell()
+        data = value.read()
+        value.seek(position)
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
     return str(value)
 
 

@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--probability", type=float, help="a fraction of calls (0-1]")
     faults.add_argument("--duration-s", type=float, help="for a time window")
     faults.add_argument("--source", default="any", choices=("any", "external", "internal"))
+    faults.add_argument("--contains", help="only requests whose text holds this (a message id)")
+    faults.add_argument("--caller", help="only calls made by this function (glob on its name)")
     faults.add_argument("--function", help="crash: the function name")
     faults.add_argument("--point", help="crash: the named point in its handler")
     faults.add_argument("--mode", default="kill", choices=("kill", "hang"), help="crash: how")

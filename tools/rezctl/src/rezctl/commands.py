@@ -293,7 +293,8 @@ def faults(args: argparse.Namespace, target: Target, ui: Ui) -> ExitCode:
         window = {
             k: v
             for k, v in (("count", args.count), ("probability", args.probability),
-                         ("duration_s", args.duration_s))
+                         ("duration_s", args.duration_s), ("contains", args.contains),
+                         ("caller", args.caller))
             if v is not None
         }  # fmt: skip
         if args.error:

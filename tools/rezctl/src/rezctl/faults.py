@@ -84,8 +84,13 @@ class FaultInjector:
         duration_s: float | None = None,
         latency_ms: int = 0,
         source: str = "any",
+        contains: str | None = None,
+        caller: str | None = None,
     ) -> dict[str, Any]:
-        """Answer ``AWS_ERRORS[error]`` (or ``"Code:status"``) to matching calls."""
+        """Answer ``AWS_ERRORS[error]`` (or ``"Code:status"``) to matching calls.
+
+        ``contains``: only requests whose text holds it (a message id); ``caller``: only calls
+        made by that function (glob on its name)."""
         if error in AWS_ERRORS:
             code, status, message = AWS_ERRORS[error]
         else:
@@ -103,6 +108,8 @@ class FaultInjector:
             ("probability", probability),
             ("duration_s", duration_s),
             ("latency_ms", latency_ms or None),
+            ("contains", contains),
+            ("caller", caller),
         ):
             if value is not None:
                 rule[key] = value
