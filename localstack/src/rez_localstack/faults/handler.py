@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -53,7 +54,15 @@ def request_caller(user_agent: str) -> str:
 
 
 def request_text(request: Any) -> str:
-    """The parsed request as text, for rules matching a substring (a message id, a tag)."""
+    """The parsed request as text, for rules matching a substring (a message id, a tag).
+
+    A blob payload (Lambda Invoke's ``Payload``) is the request's input stream, readable once:
+    it is read here and put back as a ``BytesIO`` holding the same bytes for the provider.
+    """
+    if isinstance(request, dict):
+        for key, value in list(request.items()):
+            if hasattr(value, "read") and not (hasattr(value, "seekable") and value.seekable()):
+                request[key] = io.BytesIO(value.read())
     try:
         return json.dumps(request, default=_text)
     except (TypeError, ValueError):
