@@ -324,7 +324,7 @@ SCENARIOS = [
     Scenario("processor crash", "killed after the notifier answered",
              crash_downstream(PROCESSOR, "processor.after_notify")),
     Scenario("notifier crash", "killed after ntfy accepted, before recording",
-             crash_downstream(NOTIFIER, "notifier.after_post"), may_duplicate=1),
+             crash_downstream(NOTIFIER, "notifier.after_post")),
 ]  # fmt: skip
 
 

@@ -75,6 +75,23 @@ class NtfyClient:
         """Where messages are posted (carries no credentials)."""
         return self._url
 
+    def find(self, sequence_id: str, since: float) -> str | None:
+        """ntfy's id of a cached message with `sequence_id` since `since` (epoch seconds)."""
+        from rez_notifier.intent import parse_poll
+
+        headers = {}
+        token = self._token_provider()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self._http.get(
+            f"{self._url}/json",
+            params={"poll": "1", "since": str(int(since))},
+            headers=headers,
+            timeout=NTFY_TIMEOUT_SECONDS,
+        )
+        response.raise_for_status()
+        return parse_poll(response.text, sequence_id)
+
     def publish(self, publication: NtfyPublication) -> str:
         """POST the publication; return ntfy's message id or raise an `NtfyError`."""
         headers = dict(publication.headers)

@@ -25,6 +25,7 @@ from typing import Literal, Protocol
 
 from rez_messages.crash_points import crash_point
 from rez_notifier.errors import NtfyError
+from rez_notifier.intent import earlier_post
 from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
 from rez_notifier.publication import NTFY_MESSAGE_LIMIT_BYTES, NtfyPublication, build_publication
@@ -149,6 +150,11 @@ def send_notification(
     if message.notification_id:
         logger.info("Notification already sent", notification_id=message.notification_id)
         return NotificationResult("already_sent", message.notification_id)
+
+    recovered = earlier_post(notifier.ntfy, message)
+    if recovered:
+        _record(notifier, message_id, recovered)
+        return NotificationResult("already_sent", recovered)
 
     payload = message.payload
     publication = build_publication(
