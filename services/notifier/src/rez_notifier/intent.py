@@ -18,8 +18,10 @@ off or the message expired from it (ntfy.sh keeps 12 h), nor a post still in fli
 invocation for the same message (the processor's take-over prevents two live attempts except
 when a hand-back overlaps one); and a post whose answer was lost (timeout) that tenacity
 retries within one invocation. Then a second post is possible, and with the sequence id it
-updates the same notification on ntfy 2.16+ clients. A failing lookup never blocks delivery:
-at least once wins over at most once.
+updates the same notification on ntfy 2.16+ clients. The lookup runs inside the circuit
+breaker: an open circuit sends ntfy nothing; ntfy down or limiting fails the lookup as it would
+fail the post (the breaker counts it); any other lookup failure never blocks delivery: at least
+once wins over at most once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import json
 
 from rez_messages import Message
+from rez_notifier.errors import NtfyRateLimitedError, NtfyUnavailableError
 from rez_telemetry import logger
 
 __all__ = ["earlier_post", "parse_poll"]
@@ -62,7 +65,9 @@ def earlier_post(finder: object, message: Message) -> str | None:
     since = message.created_at.timestamp() - SKEW_SECONDS
     try:
         found: str | None = find(message.message_id, since=since)
-    except Exception as error:  # an optimisation: never block the delivery
+    except (NtfyUnavailableError, NtfyRateLimitedError):
+        raise  # ntfy is down or limiting: a post would fail too; the breaker counts it
+    except Exception as error:  # otherwise an optimisation: never block the delivery
         logger.warning("Earlier post lookup failed", error=str(error))
         return None
     if found:

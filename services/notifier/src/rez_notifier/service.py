@@ -151,11 +151,6 @@ def send_notification(
         logger.info("Notification already sent", notification_id=message.notification_id)
         return NotificationResult("already_sent", message.notification_id)
 
-    recovered = earlier_post(notifier.ntfy, message)
-    if recovered:
-        _record(notifier, message_id, recovered)
-        return NotificationResult("already_sent", recovered)
-
     payload = message.payload
     publication = build_publication(
         message_id=message_id,
@@ -177,7 +172,9 @@ def send_notification(
     began = notifier.clock()  # before the guard reads the circuit: a later opening is news
     try:
         with notifier.breaker.guard():
-            notification_id = _publish_with_retries(
+            # inside the guard: an open circuit means ntfy gets no request at all, not even this
+            recovered = earlier_post(notifier.ntfy, message)
+            notification_id = recovered or _publish_with_retries(
                 notifier, publication, deadline=deadline, began=began
             )
     except CircuitOpenError as error:
@@ -192,6 +189,9 @@ def send_notification(
             **_error_fields(error),
         )
         raise
+    if recovered:
+        _record(notifier, message_id, recovered)
+        return NotificationResult("already_sent", recovered)
     duration_ms = round((notifier.stopwatch() - started) * 1000.0, 1)
     metrics.record_count(NOTIFICATIONS_SENT, 1, {"Status": "success"})
     metrics.record_duration(NOTIFICATION_DURATION, duration_ms)

@@ -54,7 +54,7 @@ def test_a_retry_finds_the_earlier_post_by_sequence_id_since_creation() -> None:
 
 
 def test_a_failed_lookup_or_a_publisher_without_one_lets_it_post() -> None:
-    assert earlier_post(Finder(error=ConnectionError("down")), message(attempts=3)) is None
+    assert earlier_post(Finder(error=ValueError("bad answer")), message(attempts=3)) is None
     assert earlier_post(object(), message(attempts=3)) is None
 
 
@@ -67,3 +67,13 @@ def test_parse_poll_takes_the_message_with_the_sequence_id() -> None:
     text = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
     assert parse_poll(text, "m-1") == "mine"
     assert parse_poll(text, "m-3") is None
+
+
+def test_ntfy_down_during_the_lookup_fails_like_a_post_would() -> None:
+    # an outage must reach the circuit breaker, not be followed by a POST into it
+    import pytest
+
+    from rez_notifier.errors import NtfyUnavailableError
+
+    with pytest.raises(NtfyUnavailableError):
+        earlier_post(Finder(error=NtfyUnavailableError("ntfy answered 503")), message(attempts=2))
