@@ -28,7 +28,7 @@ setup: ## install uv when missing, then sync every package (and the local AWS ha
 	@$(UV) sync --project infra/lint --frozen --quiet
 
 # Suites that need the deployed system: `make test` runs them on one shared harness.
-HARNESS_SUITES := tools/rezctl/tests/harness tools/deploy/tests/harness tests/e2e
+HARNESS_SUITES := tools/rezctl/tests/harness tools/deploy/tests/harness tests/e2e tests/chaos
 LAUNCHER = $(UV) run --project localstack --frozen --quiet python -m rez_localstack.launcher
 FREE_PORT = python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
@@ -67,6 +67,7 @@ deployed-suites:
 	$(UV) run --frozen --package rezctl pytest tools/rezctl/tests/harness || rc=1; \
 	$(UV) run --frozen --package rez-deploy pytest tools/deploy/tests/harness || rc=1; \
 	$(UV) run --frozen pytest tests/e2e || rc=1; \
+	$(UV) run --frozen pytest tests/chaos || rc=1; \
 	exit $$rc
 
 lint: setup ## ruff, mypy, the import graph, cfn-lint and checkov on every template, and the harness's own lint

@@ -211,6 +211,26 @@ def test_records_messages_with_headers_filter_and_clear(ntfy: MockNtfy) -> None:
 # ---------------------------------------------------------------- faults
 
 
+def test_sequence_id_is_echoed_and_polled_since(ntfy: MockNtfy) -> None:
+    # ntfy 2.16+ (docs.ntfy.sh/publish/#updating-notifications): X-Sequence-ID / sid, and the
+    # JSON field sequence_id; poll's `since` takes unix seconds or "all".
+    first = post(ntfy, "/s", "one", **{"X-Sequence-ID": "m-1"}).json()
+    assert first["sequence_id"] == "m-1"
+    assert (
+        requests.post(ntfy.url + "/s?sid=m-2", data="two", timeout=5).json()["sequence_id"] == "m-2"
+    )
+    assert "sequence_id" not in post(ntfy, "/s", "three").json()
+    polled = requests.get(ntfy.url + "/s/json?poll=1&since=all", timeout=5).text.splitlines()
+    assert [json.loads(line).get("sequence_id") for line in polled] == ["m-1", "m-2", None]
+    later = requests.get(
+        ntfy.url + f"/s/json?poll=1&since={first['time'] + 3600}", timeout=5
+    ).text.splitlines()
+    assert later == []
+    bad = requests.get(ntfy.url + "/s/json?poll=1&since=soon", timeout=5)
+    assert bad.status_code == 400
+    assert bad.json()["code"] == 40008
+
+
 def test_fail_next_n_with_status_then_recover(ntfy: MockNtfy) -> None:
     control(ntfy, "POST", "/_mock/faults", {"fail_next": 2, "status": 503})
 

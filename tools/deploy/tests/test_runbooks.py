@@ -24,6 +24,7 @@ EXPECTED = {
     "circuit-breaker-open",
     "api-5xx-errors",
     "queue-backlog",
+    "stuck-messages",  # the reconciler stack's alarm
 }
 # AWS CLI options valid on every command (global and pagination options).
 GLOBAL_OPTIONS = {

@@ -30,6 +30,7 @@ from localstack.services.lambda_.invocation.runtime_executor import (
     RuntimeExecutor,
 )
 
+from rez_localstack.faults.crash import CRASH_FILE_ENV, crash_file
 from rez_localstack.lambda_runtime.direct_invoke import DirectExecutorEndpoint
 from rez_localstack.lambda_runtime.interpreters import UnsupportedRuntimeError, find_interpreter
 from rez_localstack.lambda_runtime.runtime_folder import RUNTIME_PATH_ENV
@@ -109,8 +110,13 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
                 # Never the harness user's home: ~/.aws/config must not reach the function.
                 "HOME": str(self._tmp_dir),
                 "PYTHONUNBUFFERED": "1",
+                # Harness only: where this function's armed crash points are (faults/crash.py).
+                CRASH_FILE_ENV: str(crash_file(self.function_version.id.function_name)),
             }
         )
+        # Harness only: botocore sends it in its User-Agent (``app/<name>``), so a fault rule
+        # can target one function's calls (``faults`` rules' ``caller``); a function's own wins.
+        env.setdefault("AWS_SDK_UA_APP_ID", self.function_version.id.function_name)
         return env
 
     def _spawn(self) -> None:

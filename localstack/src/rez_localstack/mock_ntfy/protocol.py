@@ -213,7 +213,17 @@ def new_message(topic: str) -> dict[str, Any]:
 
 def _finish(message: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     """Add the optional fields the way Go's ``omitempty`` would show them."""
-    for key in ("title", "message", "priority", "tags", "click", "icon", "content_type", "actions"):
+    for key in (
+        "title",
+        "message",
+        "priority",
+        "tags",
+        "click",
+        "icon",
+        "content_type",
+        "actions",
+        "sequence_id",
+    ):
         value = fields.get(key)
         if value:
             message[key] = value
@@ -249,6 +259,8 @@ def from_http(
         "click": read_param(headers, query, "x-click", "click"),
         "icon": read_param(headers, query, "x-icon", "icon"),
         "content_type": "text/markdown" if markdown or "text/markdown" in content_type else None,
+        # ntfy 2.16+: notifications with one sequence id update each other on clients
+        "sequence_id": read_param(headers, query, "x-sequence-id", "sequence-id", "sid"),
     }
     return _finish(new_message(topic), fields)
 
@@ -283,5 +295,16 @@ def from_json(body: bytes) -> dict[str, Any]:
         "icon": data.get("icon"),
         "actions": data.get("actions"),
         "content_type": "text/markdown" if data.get("markdown") else None,
+        "sequence_id": data.get("sequence_id"),
     }
     return _finish(new_message(topic), fields)
+
+
+def parse_since(value: str | None) -> int:
+    """``since``: unix seconds, or ``all`` / absent (every cached message). ntfy's durations and
+    message ids are not supported by the mock (a 400, as ntfy answers a malformed value)."""
+    if value is None or value in ("", "all"):
+        return 0
+    if value.isdigit():
+        return int(value)
+    raise NtfyError(40008, 400, "invalid request: since invalid")

@@ -158,7 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._authorize(headers)
                 entry["outcome"] = 200
                 mock.recorder.request(entry)
-                self._send_json(200, mock.recorder.messages(parts[0]), ndjson=True)
+                since = protocol.parse_since(query.get("since"))
+                cached = [m for m in mock.recorder.messages(parts[0]) if m["time"] >= since]
+                self._send_json(200, cached, ndjson=True)
                 return
             message = self._publish(method, parts, headers, query, body)
         except protocol.NtfyError as error:

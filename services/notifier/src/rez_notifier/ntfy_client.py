@@ -75,6 +75,39 @@ class NtfyClient:
         """Where messages are posted (carries no credentials)."""
         return self._url
 
+    def find(self, sequence_id: str, since: float) -> str | None:
+        """ntfy's id of a cached message with `sequence_id` since `since` (epoch seconds).
+
+        ntfy down (transport error, 5xx) or limiting (429) raises as `publish` does, so the
+        circuit breaker counts it and nothing is posted; any other refusal answers None."""
+        from rez_notifier.intent import parse_poll
+
+        headers = {}
+        token = self._token_provider()
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self._http.get(
+                f"{self._url}/json",
+                params={"poll": "1", "since": str(int(since))},
+                headers=headers,
+                timeout=NTFY_TIMEOUT_SECONDS,
+            )
+        except httpx.TransportError as error:  # timeouts included: ntfy is down, as for a POST
+            raise NtfyUnavailableError(
+                f"ntfy unreachable ({type(error).__name__}: {error})"
+            ) from error
+        status = response.status_code
+        if status == 429:
+            raise NtfyRateLimitedError(f"ntfy answered 429: {_error_detail(response)}", response)
+        if status >= 500:
+            raise NtfyUnavailableError(
+                f"ntfy answered {status}: {_error_detail(response)}", response
+            )
+        if not 200 <= status < 300:
+            return None  # no cache to ask (e.g. polling refused): the caller posts
+        return parse_poll(response.text, sequence_id)
+
     def publish(self, publication: NtfyPublication) -> str:
         """POST the publication; return ntfy's message id or raise an `NtfyError`."""
         headers = dict(publication.headers)

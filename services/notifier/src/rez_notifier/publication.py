@@ -90,7 +90,8 @@ def build_publication(
     tags: Sequence[str] = (),
     limit_bytes: int = NTFY_MESSAGE_LIMIT_BYTES,
 ) -> NtfyPublication:
-    """Map one message to ntfy's publish API: body, X-Title, X-Priority, X-Tags, X-Correlation-ID.
+    """Map one message to ntfy's publish API: body, X-Title, X-Priority, X-Tags, X-Correlation-ID,
+    X-Sequence-ID.
 
     `X-` names are used because a bare `Priority` header is ignored by ntfy when it looks like
     the RFC 9218 HTTP priority that proxies add.
@@ -98,6 +99,9 @@ def build_publication(
     headers: dict[str, str] = {
         "Content-Type": "text/plain; charset=utf-8",
         "X-Correlation-ID": correlation_id,
+        # ntfy's sequence id (ntfy 2.16+): a redelivered post updates the same notification,
+        # and the notifier can find an earlier attempt's post in ntfy's cache (see `intent`).
+        "X-Sequence-ID": message_id,
     }
     if title and title.strip():
         headers["X-Title"] = encode_header_value(title)

@@ -23,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from rez_messages.crash_points import crash_point
 from rez_notifier.errors import NtfyError
+from rez_notifier.intent import earlier_post
 from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
 from rez_notifier.publication import NTFY_MESSAGE_LIMIT_BYTES, NtfyPublication, build_publication
@@ -170,7 +172,9 @@ def send_notification(
     began = notifier.clock()  # before the guard reads the circuit: a later opening is news
     try:
         with notifier.breaker.guard():
-            notification_id = _publish_with_retries(
+            # inside the guard: an open circuit means ntfy gets no request at all, not even this
+            recovered = earlier_post(notifier.ntfy, message)
+            notification_id = recovered or _publish_with_retries(
                 notifier, publication, deadline=deadline, began=began
             )
     except CircuitOpenError as error:
@@ -185,12 +189,16 @@ def send_notification(
             **_error_fields(error),
         )
         raise
+    if recovered:
+        _record(notifier, message_id, recovered)
+        return NotificationResult("already_sent", recovered)
     duration_ms = round((notifier.stopwatch() - started) * 1000.0, 1)
     metrics.record_count(NOTIFICATIONS_SENT, 1, {"Status": "success"})
     metrics.record_duration(NOTIFICATION_DURATION, duration_ms)
     logger.info(
         "Notification sent successfully", notification_id=notification_id, duration_ms=duration_ms
     )
+    crash_point("notifier.after_post", message_id, correlation_id)
     _record(notifier, message_id, notification_id)
     return NotificationResult("sent", notification_id)
 

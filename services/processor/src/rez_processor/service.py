@@ -26,6 +26,7 @@ from rez_messages import (
     MessageStatus,
     StatusConflictError,
 )
+from rez_messages.crash_points import crash_point
 from rez_processor.context import Decision, Outcome, ProcessingContext
 from rez_processor.deferral import Requeue
 from rez_processor.failures import handle_failure, record_done
@@ -124,6 +125,7 @@ def process_delivery(
         message, old_status = _take(delivery, ctx.repository)
     except StatusConflictError as conflict:
         return _acknowledge_duplicate(delivery, conflict)
+    crash_point("processor.after_mark_processing", message.message_id)
     with correlation.correlation_scope(
         correlation_id=message.correlation_id,
         message_id=message.message_id,
@@ -158,6 +160,7 @@ def _notify_and_complete(
         correlation_id=fetched.correlation_id,
         trace_context=_trace_context_for_notifier(),
     )
+    crash_point("processor.after_notify", message.message_id)
     try:
         ctx.repository.mark_completed(message.message_id, notification_id=result.notification_id)
     except StatusConflictError as conflict:

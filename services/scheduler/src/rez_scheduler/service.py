@@ -16,6 +16,7 @@ from rez_messages import (
     Payload,
     new_message,
 )
+from rez_messages.crash_points import crash_point
 from rez_scheduler.schedule_input import ScheduleOverrides
 from rez_telemetry import MESSAGES_CREATED, correlation, logger, metrics, tracer
 
@@ -125,6 +126,7 @@ def create_scheduled_message(
             1,
             dimensions={"MessageType": str(message.message_type), "CreatedBy": CREATED_BY},
         )
+        crash_point("scheduler.after_store", message.message_id, message.correlation_id)
         _publish(message, publisher=publisher, repository=repository, retry=retry)
         logger.info(
             "Published message to SNS",

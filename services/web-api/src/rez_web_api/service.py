@@ -22,6 +22,7 @@ from rez_messages import (
     Page,
     new_message,
 )
+from rez_messages.crash_points import crash_point
 from rez_web_api.validation import CreateMessage, ListMessages
 
 
@@ -68,6 +69,7 @@ def create_manual_message(
     else:
         outcome = repository.create_idempotent(message, command.idempotency_key)
         message, created = outcome.message, outcome.created
+    crash_point("web_api.after_store", message.message_id, message.correlation_id)
     if created or message.status is MessageStatus.CREATED:
         _publish(message, repository, publisher)
     return Created(message=message, created=created)

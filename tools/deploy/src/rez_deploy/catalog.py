@@ -30,13 +30,14 @@ class StackSpec:
 
 # Dependency order: shared exports what everything imports; monitoring needs only the shared
 # topics; the authorizer exports the ARN web-api's Authorizer imports; the processor invokes the
-# notifier by name, so the notifier goes first.
+# notifier by name, so the notifier goes first. The reconciler only imports shared values.
 DEPLOY_ORDER: Final[tuple[StackSpec, ...]] = (
     StackSpec("shared"),
     StackSpec("monitoring"),
     StackSpec("authorizer", service="authorizer"),
     StackSpec("notifier", service="notifier"),
     StackSpec("processor", service="processor"),
+    StackSpec("reconciler", service="reconciler"),
     StackSpec("scheduler", service="scheduler"),
     StackSpec("web-api", service="web-api"),
 )

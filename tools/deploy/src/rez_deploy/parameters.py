@@ -21,6 +21,7 @@ from rez_deploy.templates import declared_parameters
 LINKED: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("processor", "TimeoutSeconds"): ("shared", "ProcessorTimeoutSeconds"),
     ("processor", "MaxReceiveCount"): ("shared", "MaxReceiveCount"),
+    ("reconciler", "MaxReceiveCount"): ("shared", "MaxReceiveCount"),
 }
 
 

@@ -155,6 +155,28 @@ def build_parser() -> argparse.ArgumentParser:
     breaker = _command(commands_, "breaker", commands.breaker, "the ntfy circuit breaker")
     breaker.add_argument("action", nargs="?", choices=("status", "reset"), default="status")
     _daily(commands_)
+
+    faults = _command(
+        commands_, "faults", commands.faults,
+        "harness only: inject AWS errors, latency and function crashes",
+    )  # fmt: skip
+    faults.add_argument(
+        "action", nargs="?", choices=("list", "add", "crash", "clear"), default="list"
+    )
+    faults.add_argument("--service", help="dynamodb, sns, sqs, lambda, secretsmanager, ...")
+    faults.add_argument("--operation", default="*", help="e.g. PutItem (glob; default all)")
+    faults.add_argument("--resource", default="*", help="table/topic/queue/function name (glob)")
+    faults.add_argument("--error", help="a named AWS error (dynamodb.throughput) or CODE:STATUS")
+    faults.add_argument("--latency-ms", type=int, help="delay matching calls")
+    faults.add_argument("--count", type=int, help="the next N calls only")
+    faults.add_argument("--probability", type=float, help="a fraction of calls (0-1]")
+    faults.add_argument("--duration-s", type=float, help="for a time window")
+    faults.add_argument("--source", default="any", choices=("any", "external", "internal"))
+    faults.add_argument("--contains", help="only requests whose text holds this (a message id)")
+    faults.add_argument("--caller", help="only calls made by this function (glob on its name)")
+    faults.add_argument("--function", help="crash: the function name")
+    faults.add_argument("--point", help="crash: the named point in its handler")
+    faults.add_argument("--mode", default="kill", choices=("kill", "hang"), help="crash: how")
     return parser
 
 

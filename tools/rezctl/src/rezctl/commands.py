@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rezctl import circuit, dlq, insights, journey, slo, tokens
 from rezctl.api import send_message
 from rezctl.dashboard import render_dashboard
 from rezctl.durations import parse_duration
-from rezctl.errors import ExitCode, NotFoundError
+from rezctl.errors import ExitCode, NotFoundError, UsageError
 from rezctl.output import Ui
 from rezctl.records import get_record
 from rezctl.target import Target
@@ -277,3 +278,42 @@ def breaker(args: argparse.Namespace, target: Target, ui: Ui) -> ExitCode:
     if not current.store_available:
         return ExitCode.AWS
     return ExitCode.BAD if circuit.is_open(current) else ExitCode.OK
+
+
+def faults(args: argparse.Namespace, target: Target, ui: Ui) -> ExitCode:
+    """The harness's fault injection: list, add an error/latency rule, arm a crash, clear."""
+    from rezctl.faults import FaultInjector
+
+    if not target.endpoint:
+        raise UsageError("fault injection exists on the local harness only (--endpoint)")
+    injector = FaultInjector(target.endpoint)
+    if args.action == "add":
+        if not args.service or not (args.error or args.latency_ms):
+            raise UsageError("faults add needs --service and --error and/or --latency-ms")
+        window = {
+            k: v
+            for k, v in (("count", args.count), ("probability", args.probability),
+                         ("duration_s", args.duration_s), ("contains", args.contains),
+                         ("caller", args.caller))
+            if v is not None
+        }  # fmt: skip
+        if args.error:
+            result: object = injector.error(
+                args.service, args.operation, error=args.error, resource=args.resource,
+                latency_ms=args.latency_ms or 0, source=args.source, **window,
+            )  # fmt: skip
+        else:
+            result = injector.latency(
+                args.service, args.operation, ms=args.latency_ms, resource=args.resource,
+                source=args.source, **window,
+            )  # fmt: skip
+    elif args.action == "crash":
+        if not args.function or not args.point:
+            raise UsageError("faults crash needs --function and --point")
+        result = injector.crash(args.function, args.point, count=args.count or 1, mode=args.mode)
+    elif args.action == "clear":
+        result = {"rules": injector.clear(), "crash_functions": injector.clear_crashes()}
+    else:
+        result = {"rules": injector.rules(), "crash_points": injector.crashes()}
+    ui.json(result) if ui.json_mode else ui.line(json.dumps(result, indent=2))
+    return ExitCode.OK
