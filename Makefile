@@ -32,8 +32,11 @@ HARNESS_SUITES := tools/rezctl/tests/harness tools/deploy/tests/harness tests/e2
 LAUNCHER = $(UV) run --project localstack --frozen --quiet python -m rez_localstack.launcher
 FREE_PORT = python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
+# GNU make 4 groups each suite's output; macOS's make 3.81 has no --output-sync (it still works).
+OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
+
 test: setup ## every package's tests, the harness's tests, then the deployed-system suites
-	@$(MAKE) --no-print-directory -k -j2 --output-sync=target \
+	@$(MAKE) --no-print-directory -k -j2 $(OUTPUT_SYNC) \
 	  harness-tests $(addprefix unit-,$(notdir $(PACKAGE_DIRS))) || { echo "FAILED: unit or harness tests"; exit 1; }
 	@$(MAKE) --no-print-directory test-deployed
 

@@ -48,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import psutil
 from boto3.dynamodb.types import TypeDeserializer
 
 from rez_demo import harness as local_aws
@@ -319,33 +320,26 @@ def _points(events: list[dict[str, Any]], per_request: bool) -> dict[str, dict[s
 
 class CpuMeter:
     """CPU time of the LocalStack process (every AWS API call, API Gateway, the SQS poller: one
-    Python process) and of its descendants (the functions' environments), from /proc."""
-
-    TICK = os.sysconf("SC_CLK_TCK")
+    Python process) and of its descendants (the functions' environments), through psutil."""
 
     def __init__(self, root: int | None) -> None:
         self.root = root
 
     def sample(self) -> tuple[float, dict[int, float], float]:
         """(monotonic now, pid -> CPU seconds of the root and its descendants, load 1 min)."""
-        stats: dict[int, tuple[int, float]] = {}
-        if self.root is not None:
-            for entry in os.scandir("/proc"):
-                if not entry.name.isdigit():
-                    continue
-                try:
-                    with open(f"/proc/{entry.name}/stat") as handle:
-                        fields = handle.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])))
         keep: dict[int, float] = {}
-        for pid, (_, ticks) in stats.items():
-            ancestor = pid
-            while ancestor in stats and ancestor != self.root and ancestor > 1:
-                ancestor = stats[ancestor][0]
-            if ancestor == self.root:
-                keep[pid] = ticks / self.TICK
+        if self.root is not None:
+            try:
+                root = psutil.Process(self.root)
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                tree = []
+            for process in tree:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue  # exited between the listing and the read
+                keep[process.pid] = times.user + times.system
         return time.monotonic(), keep, os.getloadavg()[0]
 
     def describe(self, before: tuple[float, dict[int, float], float]) -> str:

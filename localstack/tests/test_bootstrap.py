@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -139,3 +140,15 @@ def test_protocol_and_lifeline(tmp_path: Path, endpoint: tuple[str, list[Any]]) 
         if process.poll() is None:
             os.killpg(process.pid, 9)
             process.wait()
+
+
+def test_init_duration_counts_from_the_spawn_and_memory_is_this_process() -> None:
+    # GIVEN the bootstrap's figures for REPORT, computed without /proc where there is none
+    from rez_localstack.lambda_runtime import bootstrap
+
+    # WHEN the executor spawned it 2 s ago (--spawned-at), or did not say
+    # THEN Init Duration counts from the spawn (the interpreter's own start, as on Lambda)
+    assert bootstrap._process_age_ms(time.time() - 2) >= 2000
+    assert bootstrap._process_age_ms(None) == 0.0
+    # AND Max Memory Used is this process's peak: positive, and far below a LocalStack's
+    assert 0 < bootstrap._peak_memory_mb() < 1024

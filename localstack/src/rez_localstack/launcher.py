@@ -49,9 +49,9 @@ class Handle:
     ntfy: str | None = None
     ntfy_port: int | None = None
     pid: int | None = None
-    pid_start: int | None = None
+    pid_start: float | None = None
     ntfy_pid: int | None = None
-    ntfy_pid_start: int | None = None
+    ntfy_pid_start: float | None = None
     state_dir: str | None = None
     log: str | None = None
     ntfy_log: str | None = None
@@ -130,7 +130,7 @@ def _save(handle: Handle, state_dir: Path) -> None:
     (state_dir / _RECORD).write_text(handle.to_json())
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> tuple[int, int | None]:
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> tuple[int, float | None]:
     """Start a detached background process (own session) logging to ``log``."""
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -145,7 +145,7 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> tuple[
     return process.pid, processes.start_time(process.pid)
 
 
-def _wait(ok: Any, pid: int, started: int | None, timeout: float, what: str, log: str) -> None:
+def _wait(ok: Any, pid: int, started: float | None, timeout: float, what: str, log: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ok():

@@ -1,7 +1,8 @@
 """Process bookkeeping by PID: descendants, identity, and stopping exactly what we started.
 
 Never by name: other people's LocalStacks may run on this machine. A PID is identified by its
-start time too, so a recycled PID is never signalled.
+start time too, so a recycled PID is never signalled. psutil answers both questions the same
+way on Linux and macOS (``/proc`` exists on Linux only).
 """
 
 from __future__ import annotations
@@ -10,35 +11,36 @@ import contextlib
 import os
 import signal
 import time
-from pathlib import Path
+
+import psutil
+
+#: What psutil raises for a process that is gone or not ours to inspect.
+_GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess)
 
 
-def start_time(pid: int) -> int | None:
-    """Kernel start time of ``pid`` (clock ticks since boot), or None if it is gone."""
+def start_time(pid: int) -> float | None:
+    """When ``pid`` started (seconds since the epoch, as the OS records it), or None if gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:  # exited: gone for our purposes
+            return None
+        return float(process.create_time())
+    except _GONE:
         return None
-    # Field 22; the command name (field 2) may contain spaces, so split after its ')'.
-    fields = stat.rsplit(")", 1)[1].split()
-    if fields[0] == "Z":  # a zombie has exited: it is gone for our purposes
-        return None
-    return int(fields[19])
 
 
-def is_alive(pid: int, started: int | None = None) -> bool:
+def is_alive(pid: int, started: float | None = None) -> bool:
     """True while ``pid`` runs (and, when given, is still the process that started then)."""
     now = start_time(pid)
     return now is not None and (started is None or now == started)
 
 
 def children(pid: int) -> list[int]:
-    """Direct children of ``pid`` across all its threads."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            found.extend(int(c) for c in (task / "children").read_text().split())
-    return found
+    """Direct children of ``pid``."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except _GONE:
+        return []
 
 
 def descendants(pid: int) -> list[int]:
@@ -52,7 +54,7 @@ def descendants(pid: int) -> list[int]:
     return result
 
 
-def signal_pid(pid: int, sig: int, started: int | None = None) -> None:
+def signal_pid(pid: int, sig: int, started: float | None = None) -> None:
     """Send ``sig`` to ``pid`` only if it is still the same process."""
     if is_alive(pid, started):
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -64,7 +66,7 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
-def wait_gone(pids: dict[int, int | None], timeout: float) -> dict[int, int | None]:
+def wait_gone(pids: dict[int, float | None], timeout: float) -> dict[int, float | None]:
     """Wait until every ``pid -> start time`` is gone; return the ones still alive."""
     deadline = time.monotonic() + timeout
     alive = dict(pids)
@@ -79,7 +81,7 @@ def wait_gone(pids: dict[int, int | None], timeout: float) -> dict[int, int | No
     return alive
 
 
-def stop_tree(pid: int, started: int | None = None, grace: float = 10.0) -> list[int]:
+def stop_tree(pid: int, started: float | None = None, grace: float = 10.0) -> list[int]:
     """Stop ``pid`` (SIGTERM, then SIGKILL) and every descendant it had; return what was stopped."""
     if not is_alive(pid, started):
         return []

@@ -425,26 +425,31 @@ class LambdaContext:
 
 
 def _peak_memory_mb() -> int:
-    """Peak RSS of this image (VmHWM): ``ru_maxrss`` would count LocalStack's, via fork."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
+    """Peak RSS of this image, as Lambda's ``Max Memory Used`` reports it.
+
+    On Linux, ``VmHWM``: ``ru_maxrss`` would count LocalStack's, since a child forked (or
+    vforked) from it inherits the high-water mark across exec. Elsewhere (macOS) the kernel
+    starts the count afresh at exec, and ``ru_maxrss`` is in bytes.
+    """
+    if sys.platform == "linux":
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) // 1024
+        except OSError:
+            pass
+        return 0
+    import resource  # POSIX only, like this bootstrap
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 * 1024)
 
 
-def _process_age_ms() -> float:
-    """Milliseconds since the kernel started this process (10 ms resolution), 0 if unknown."""
-    try:
-        with open("/proc/self/stat") as stat:
-            started = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
-        with open("/proc/uptime") as uptime:
-            return (float(uptime.read().split()[0]) - started) * 1000
-    except (OSError, ValueError, IndexError):
+def _process_age_ms(spawned_at: float | None) -> float:
+    """Milliseconds since the executor spawned this process (``--spawned-at``), 0 if unknown."""
+    if spawned_at is None:
         return 0.0
+    return max(0.0, (time.time() - spawned_at) * 1000)
 
 
 def _now_iso() -> str:
@@ -458,9 +463,12 @@ def _now_iso() -> str:
 class Runtime:
     """Serves one environment: init once, then invocations one at a time."""
 
-    def __init__(self, server: socket.socket, reinit: bool) -> None:
+    def __init__(
+        self, server: socket.socket, reinit: bool, spawned_at: float | None = None
+    ) -> None:
         self.server = server
         self.reinit = reinit
+        self.spawned_at = spawned_at
         self.localstack = _LocalStack(
             os.environ["LOCALSTACK_RUNTIME_ENDPOINT"], os.environ["LOCALSTACK_RUNTIME_ID"]
         )
@@ -489,7 +497,7 @@ class Runtime:
             print(f"[ERROR] {exc.body['errorType']}: {exc.body['errorMessage']}")
         self.init_ms = (time.monotonic() - _PROCESS_START) * 1000
         if not self.reinit:  # a fresh process: count the interpreter's own start too
-            self.init_ms = max(self.init_ms, _process_age_ms())
+            self.init_ms = max(self.init_ms, _process_age_ms(self.spawned_at))
         if self.reinit:
             return  # LocalStack already counts this environment as started
         if self.init_error is not None:
@@ -682,7 +690,8 @@ def main() -> None:
         fd = int(options["port-fd"])
         os.write(fd, f"{server.getsockname()[1]}\n".encode())
         os.close(fd)
-    runtime = Runtime(server, reinit="reinit" in options)
+    spawned_at = float(options["spawned-at"]) if "spawned-at" in options else None
+    runtime = Runtime(server, reinit="reinit" in options, spawned_at=spawned_at)
     threading.Thread(
         target=_serve, args=(server, runtime), name="invoke-server", daemon=True
     ).start()

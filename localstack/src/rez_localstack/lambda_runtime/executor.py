@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, InvalidStateError
 from pathlib import Path
 
@@ -146,6 +147,9 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
                         str(port_w),
                         "--lifeline-fd",
                         str(life_r),
+                        # Init Duration counts the interpreter's own start, as Lambda's does.
+                        "--spawned-at",
+                        repr(time.time()),
                     ],
                     env=self._child_env(interpreter, code_dir),
                     cwd=code_dir,

@@ -37,6 +37,7 @@ from rez_deploy.parameters import (
 from rez_deploy.safety import SafetyOverrides
 from rez_deploy.target import Target
 from rez_deploy.templates import parse_template, template_dir, template_path
+from rez_packaging.platforms import host_runs_lambda_wheels
 
 # CloudFormation's limit for an inline TemplateBody; larger ones go through S3.
 MAX_TEMPLATE_BODY_BYTES: Final = 51_200
@@ -232,7 +233,8 @@ def deploy_stacks(
     out(f"deploying stage {stage} to {ctx.where()}" + (" (dry run)" if dry_run else ""))
     services = [spec.service for spec in specs if spec.service is not None]
     if package and services:
-        (packager or make_packager(root))(services)
+        local_host = ctx.target.endpoint is not None and not host_runs_lambda_wheels()
+        (packager or make_packager(root, for_host=local_host))(services)
     where = ctx.target.endpoint or f"AWS {ctx.target.region}"
     results: dict[str, StackResult] = {}
     failures: list[DeployError] = []

@@ -6,10 +6,13 @@ this module only asks for the zips and says where they land.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from rez_packaging.platforms import HOST, PLATFORM_ENV
 
 Packager = Callable[[Sequence[str]], None]
 
@@ -19,8 +22,13 @@ def zip_path(build_dir: Path, service: str) -> Path:
     return build_dir / f"{service}.zip"
 
 
-def make_packager(repo_root: Path) -> Packager:
-    """A packager running `make package SERVICE=<name>` (or all of them) in `repo_root`."""
+def make_packager(repo_root: Path, *, for_host: bool = False) -> Packager:
+    """A packager running `make package SERVICE=<name>` (or all of them) in `repo_root`.
+
+    `for_host` builds the compiled wheels for this machine rather than Lambda's: the local
+    harness runs the zips as host processes (see rez_packaging.platforms).
+    """
+    env = {**os.environ, PLATFORM_ENV: HOST} if for_host else None
 
     def package(services: Sequence[str]) -> None:
         make = shutil.which("make")
@@ -29,7 +37,10 @@ def make_packager(repo_root: Path) -> Packager:
         targets = [[f"SERVICE={name}"] for name in services] if len(services) == 1 else [[]]
         for variables in targets:
             subprocess.run(
-                [make, "--no-print-directory", "package", *variables], cwd=repo_root, check=True
+                [make, "--no-print-directory", "package", *variables],
+                cwd=repo_root,
+                env=env,
+                check=True,
             )
 
     return package

@@ -12,12 +12,9 @@ from pathlib import Path
 
 from rez_packaging.archive import write_reproducible_zip
 from rez_packaging.limits import MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, check_limits
+from rez_packaging.platforms import LAMBDA_PYTHON, target_platform
 from rez_packaging.requirements import LockedClosure, locked_closure
 from rez_packaging.uv_binary import uv_command
-
-# AWS Lambda's python3.13 runtime: CPython 3.13 on x86_64 Amazon Linux 2023.
-LAMBDA_PLATFORM = "x86_64-manylinux2014"
-LAMBDA_PYTHON = "3.13"
 
 # Never shipped: caches and anything that would make two builds differ or leak a local path.
 _JUNK_DIRS = frozenset({"__pycache__", "tests", ".pytest_cache", ".mypy_cache"})
@@ -86,7 +83,8 @@ def build_service(
 
 
 def install_wheels(closure: LockedClosure, target: Path, scratch: Path, *, offline: bool) -> None:
-    """Install the pinned wheels for the Lambda platform, never building from source."""
+    """Install the pinned wheels for the Lambda platform (or the harness's host), never building
+    from source."""
     if not closure.third_party:
         return
     requirements = scratch / "requirements.txt"
@@ -101,8 +99,7 @@ def install_wheels(closure: LockedClosure, target: Path, scratch: Path, *, offli
         str(target),
         "--python",
         sys.executable,
-        "--python-platform",
-        LAMBDA_PLATFORM,
+        *(["--python-platform", chosen] if (chosen := target_platform()) else []),
         "--python-version",
         LAMBDA_PYTHON,
         "--only-binary",

@@ -106,11 +106,9 @@ def test_cli_dashboard_json_and_usage_errors(target: Target, dashboard: None, tm
     )
 
 
-def test_missing_dashboard_exits_3(target: Target):
-    assert (
-        main(["dashboard", "--out", "/tmp/none.png"], stdout=io.StringIO(), stderr=io.StringIO())
-        == 3
-    )
+def test_missing_dashboard_exits_3(target: Target, tmp_path: Path):
+    out = str(tmp_path / "none.png")
+    assert main(["dashboard", "--out", out], stdout=io.StringIO(), stderr=io.StringIO()) == 3
 
 
 def test_a_widget_that_cannot_be_fetched_still_gets_its_panel(target: Target):
