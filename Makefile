@@ -1,13 +1,16 @@
 # rez_agent — every command a developer or CI needs. Nothing here assumes anything installed by hand:
-# `setup` bootstraps uv for the interpreter .python-version selects, then syncs every package.
+# `setup` installs uv when none works (into .tools/, never into a system Python), then syncs every
+# package; uv fetches the Python 3.13 of .python-version when the machine has none
+# (UV_PYTHON_DOWNLOADS=never, uv's own setting, forbids that: offline machines need 3.13 installed).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo "python3 -m uv")
+# uv on PATH, else .tools/bin/uv, else `python3 -m uv` (tools/bootstrap-uv.sh); looked up when used,
+# so what `setup` has just installed is found by the targets after it.
+UV = $(shell sh tools/bootstrap-uv.sh --find 2>/dev/null || echo uv)
 STAGE ?= dev
 SERVICE ?=
-export UV_PYTHON_DOWNLOADS := never
 # Called from inside `uv run` (a deploy packages through make), VIRTUAL_ENV would point uv at
 # the wrong environment for the harness's own project.
 unexport VIRTUAL_ENV
@@ -21,9 +24,13 @@ SERVICES := $(patsubst services/%,%,$(wildcard services/*))
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-setup: ## install uv when missing, then sync every package (and the local AWS harness)
-	@uv --version >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
-	@$(UV) sync --all-packages --all-groups --frozen --quiet
+SYNC := sync --all-packages --all-groups --frozen
+
+setup: ## install uv when missing (into .tools/), then sync every package (and the local AWS harness)
+	@sh tools/bootstrap-uv.sh >/dev/null
+	@$(UV) $(SYNC) --check >/dev/null 2>&1 || { \
+	  echo "syncing $$(grep -c '^\[\[package\]\]' uv.lock) packages into .venv (the first time downloads a few hundred MB; uv fetches Python 3.13 if the machine has none)..."; \
+	  $(UV) $(SYNC); }
 	@$(MAKE) --no-print-directory -C localstack setup
 	@$(UV) sync --project infra/lint --frozen --quiet
 
@@ -60,6 +67,7 @@ test-deployed: setup ## rezctl's, rez_deploy's and the end-to-end suites on one 
 	@if [ -n "$${LOCALSTACK_ENDPOINT:-}" ]; then \
 	  $(MAKE) --no-print-directory deployed-suites; exit $$?; fi; \
 	port=$$($(FREE_PORT)); ntfy=$$($(FREE_PORT)); \
+	echo "starting the local AWS on 127.0.0.1:$$port (about 15 s)..."; \
 	$(LAUNCHER) up --port $$port --ntfy-port $$ntfy >/dev/null || exit 1; \
 	trap '$(LAUNCHER) down --port '$$port' >/dev/null' EXIT; \
 	LOCALSTACK_ENDPOINT=http://127.0.0.1:$$port MOCK_NTFY_URL=http://127.0.0.1:$$ntfy \
