@@ -13,6 +13,8 @@ from typing import Final
 __all__ = [
     "AWS_LAMBDA_FUNCTION_NAME",
     "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_FORMAT",
+    "AWS_LAMBDA_LOG_LEVEL",
     "AWS_XRAY_DAEMON_ADDRESS",
     "LOG_DEBUG_BUFFER",
     "LOG_LEVEL",
@@ -22,6 +24,11 @@ __all__ = [
     "OTEL_EXPORTER_SIGNALS",
     "OTEL_SDK_DISABLED",
     "OTEL_SERVICE_NAME",
+    "POWERTOOLS_LOGGER_SAMPLE_RATE",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_TRACE_DISABLED",
     "SERVICE_NAME",
     "STAGE",
     "STAGES",
@@ -32,11 +39,17 @@ __all__ = [
     "TRACE_SAMPLE_RESERVOIR",
     "TRACING_BACKEND",
     "XRAY_TRACE_ID",
+    "debug_sample_rate",
+    "lambda_log_level",
+    "log_level",
+    "metrics_namespace",
     "read",
     "read_bool",
     "read_float",
     "resolve",
+    "service_name",
     "stage",
+    "trace_disabled",
 ]
 
 # -- ours ------------------------------------------------------------------------------------
@@ -56,7 +69,19 @@ TRACE_EXPORT_XRAY: Final = "TRACE_EXPORT_XRAY"
 TRACE_SAMPLE_RATE: Final = "TRACE_SAMPLE_RATE"
 TRACE_SAMPLE_RESERVOIR: Final = "TRACE_SAMPLE_RESERVOIR"
 
+# -- Powertools for AWS Lambda's names: they win over ours above, which stay as aliases ---------
+POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
+POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
+POWERTOOLS_LOGGER_SAMPLE_RATE: Final = "POWERTOOLS_LOGGER_SAMPLE_RATE"
+"""Powertools' meaning: the fraction of invocations logged at DEBUG whatever the level."""
+POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
+POWERTOOLS_TRACE_DISABLED: Final = "POWERTOOLS_TRACE_DISABLED"
+
 # -- set by Lambda ---------------------------------------------------------------------------
+AWS_LAMBDA_LOG_LEVEL: Final = "AWS_LAMBDA_LOG_LEVEL"
+"""The function's ApplicationLogLevel (advanced logging controls; set with LogFormat JSON)."""
+AWS_LAMBDA_LOG_FORMAT: Final = "AWS_LAMBDA_LOG_FORMAT"
+"""`JSON` or `Text`. Our lines are JSON either way; with `JSON` Lambda filters them by `level`."""
 AWS_LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
 AWS_LAMBDA_INITIALIZATION_TYPE: Final = "AWS_LAMBDA_INITIALIZATION_TYPE"
 AWS_XRAY_DAEMON_ADDRESS: Final = "AWS_XRAY_DAEMON_ADDRESS"
@@ -110,6 +135,45 @@ def read_float(name: str) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+def _first(*names: str) -> str | None:
+    """The value of the first of `names` that is set."""
+    for name in names:
+        value = read(name)
+        if value is not None:
+            return value
+    return None
+
+
+def service_name() -> str | None:
+    """`POWERTOOLS_SERVICE_NAME`, else `SERVICE_NAME`."""
+    return _first(POWERTOOLS_SERVICE_NAME, SERVICE_NAME)
+
+
+def log_level() -> str | None:
+    """The level asked for by name: `POWERTOOLS_LOG_LEVEL`, else `LOG_LEVEL` (as Powertools)."""
+    return _first(POWERTOOLS_LOG_LEVEL, LOG_LEVEL)
+
+
+def lambda_log_level() -> str | None:
+    """Lambda's `AWS_LAMBDA_LOG_LEVEL` (TRACE, DEBUG, INFO, WARN, ERROR or FATAL)."""
+    return read(AWS_LAMBDA_LOG_LEVEL)
+
+
+def debug_sample_rate() -> float | None:
+    """`POWERTOOLS_LOGGER_SAMPLE_RATE`: the fraction of invocations logged at DEBUG."""
+    return read_float(POWERTOOLS_LOGGER_SAMPLE_RATE)
+
+
+def metrics_namespace() -> str | None:
+    """`POWERTOOLS_METRICS_NAMESPACE`."""
+    return read(POWERTOOLS_METRICS_NAMESPACE)
+
+
+def trace_disabled() -> bool:
+    """True when `POWERTOOLS_TRACE_DISABLED` is true: no tracing, whatever TRACING_BACKEND says."""
+    return read_bool(POWERTOOLS_TRACE_DISABLED) is True
 
 
 def stage() -> str | None:

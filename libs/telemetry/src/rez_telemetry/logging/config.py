@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from typing import TextIO
 
 from loguru import logger as _loguru_logger
@@ -54,19 +55,24 @@ def resolve_settings(
     sample_rate: float | None = None,
     buffer_debug: bool | None = None,
     aws_sdk_level: str | None = None,
+    debug_sample_rate: float | None = None,
 ) -> LoggingSettings:
     """Arguments first, then the environment, then defaults (DEBUG in dev, else INFO).
+
+    The level alone puts Lambda's `AWS_LAMBDA_LOG_LEVEL` before the argument (see
+    `_requested_level`); `debug_sample_rate` is Powertools' `POWERTOOLS_LOGGER_SAMPLE_RATE`.
 
     The AWS SDK's loggers stay at WARNING, or INFO when DEBUG was asked for: their DEBUG lines
     hold whole response bodies (a Secrets Manager `SecretString`), so DEBUG there takes its own
     `aws_sdk_level` / `LOG_LEVEL_AWS_SDK`.
     """
     resolved_stage = _env.resolve(stage, _env.stage(), "unknown")
-    service_from_env = _env.read(_env.SERVICE_NAME) or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
-    requested_level = _level_name(level) or _level_name(_env.read(_env.LOG_LEVEL))
+    service_from_env = _env.service_name() or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
+    requested_level = _requested_level(level)
     default_level = "DEBUG" if resolved_stage == "dev" else "INFO"
     default_rate = _PRODUCTION_SAMPLE_RATE if resolved_stage in _SAMPLED_STAGES else 1.0
     rate = _env.resolve(sample_rate, _env.read_float(_env.LOG_SAMPLE_RATE), default_rate)
+    debug_rate = _env.resolve(debug_sample_rate, _env.debug_sample_rate(), 0.0)
     # libraries speak at DEBUG only when someone asked for DEBUG explicitly
     quiet_libraries = requested_level not in _VERBOSE
     sdk_level = _level_name(aws_sdk_level) or _level_name(_env.read(_env.LOG_LEVEL_AWS_SDK))
@@ -78,7 +84,29 @@ def resolve_settings(
         buffer_debug=_env.resolve(buffer_debug, _env.read_bool(_env.LOG_DEBUG_BUFFER), False),
         quiet_libraries=quiet_libraries,
         aws_sdk_level=sdk_level or ("WARNING" if quiet_libraries else "INFO"),
+        debug_sample_rate=min(1.0, max(0.0, debug_rate)),
     )
+
+
+def _requested_level(explicit: str | None) -> str | None:
+    """The level asked for, with Powertools' precedence (`Logger._determine_log_level`).
+
+    Lambda's advanced logging controls (`AWS_LAMBDA_LOG_LEVEL`, the console's log-level switch)
+    first: with the JSON log format Lambda drops every line below it anyway. Then the explicit
+    argument, `POWERTOOLS_LOG_LEVEL`, `LOG_LEVEL`. When Lambda's level is less verbose than the
+    one asked for, the lines in between would be lost: a UserWarning says so, as Powertools does.
+    """
+    lambda_level = _level_name(_env.lambda_log_level())
+    asked = _level_name(explicit) or _level_name(_env.log_level())
+    if lambda_level and asked and _LEVELS[lambda_level] > _LEVELS[asked]:
+        warnings.warn(
+            f"Current log level ({asked}) does not match AWS Lambda Advanced Logging Controls "
+            f"minimum log level ({lambda_level}). This can lead to data loss, consider adjusting "
+            "them.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return lambda_level or asked
 
 
 def _writer(sink: TextIO | LineWriter | None) -> LineWriter:
@@ -116,6 +144,7 @@ def configure_logging(
     buffer_debug: bool | None = None,
     intercept_stdlib: bool | None = None,
     aws_sdk_level: str | None = None,
+    debug_sample_rate: float | None = None,
 ) -> LoggingSettings:
     """Set up (or update) JSON logging; returns the effective settings.
 
@@ -133,6 +162,7 @@ def configure_logging(
         "buffer_debug": buffer_debug,
         "intercept_stdlib": intercept_stdlib,
         "aws_sdk_level": aws_sdk_level,
+        "debug_sample_rate": debug_sample_rate,
     }
     with _configure_lock:
         STATE.explicit.update({k: v for k, v in given.items() if v is not None})
@@ -146,9 +176,10 @@ def configure_logging(
             level_no=settings.level_no,
             write=_writer(target),
             buffer_debug=settings.buffer_debug,
+            debug_sampling=settings.debug_sample_rate > 0,
         )
         _install(json_sink)
-        configure_sampling(settings.sample_rate)
+        configure_sampling(settings.sample_rate, settings.debug_sample_rate)
         if intercept:
             STATE.intercept = install_intercept(
                 json_sink.accepted_level_no, settings.quiet_libraries, settings.aws_sdk_level_no

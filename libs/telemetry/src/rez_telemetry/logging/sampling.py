@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["begin_invocation", "configure_sampling", "keep_high_volume", "reset_sampling"]
+__all__ = [
+    "begin_invocation",
+    "configure_sampling",
+    "debug_sampled",
+    "keep_high_volume",
+    "reset_sampling",
+]
 
-_state: dict[str, float | bool] = {"rate": 1.0, "keep": True}
+_state: dict[str, float | bool] = {"rate": 1.0, "keep": True, "debug_rate": 0.0, "debug": False}
 
 
 def _draw(rate: float) -> bool:
@@ -22,17 +28,26 @@ def _draw(rate: float) -> bool:
     return int.from_bytes(os.urandom(7)) / (1 << 56) < rate
 
 
-def configure_sampling(rate: float) -> None:
-    """Set the keep-rate and draw the decision for lines logged outside any invocation."""
-    _state["rate"] = rate
+def configure_sampling(rate: float, debug_rate: float = 0.0) -> None:
+    """Set the keep-rate of high-volume lines and the fraction of invocations logged at DEBUG
+    (Powertools' `POWERTOOLS_LOGGER_SAMPLE_RATE`); draw both for lines outside any invocation."""
+    _state.update(rate=rate, debug_rate=debug_rate)
     _state["keep"] = _draw(rate)
+    _state["debug"] = debug_rate > 0 and _draw(debug_rate)
 
 
 def begin_invocation() -> bool:
-    """Draw this invocation's decision (called by `@lambda_handler`); returns it."""
+    """Draw this invocation's decisions (called by `@lambda_handler`); returns the keep one."""
     keep = _draw(float(_state["rate"]))
     _state["keep"] = keep
+    debug_rate = float(_state["debug_rate"])
+    _state["debug"] = debug_rate > 0 and _draw(debug_rate)
     return keep
+
+
+def debug_sampled() -> bool:
+    """Whether the current invocation was drawn to log at DEBUG whatever the level."""
+    return bool(_state["debug"])
 
 
 def keep_high_volume() -> bool:
@@ -42,4 +57,4 @@ def keep_high_volume() -> bool:
 
 def reset_sampling() -> None:
     """Back to keep-everything (tests)."""
-    _state.update(rate=1.0, keep=True)
+    _state.update(rate=1.0, keep=True, debug_rate=0.0, debug=False)

@@ -22,6 +22,8 @@ class LoggingSettings:
     quiet_libraries: bool
     aws_sdk_level: str = "WARNING"
     """Level of the AWS SDK and HTTP client loggers (never DEBUG unless asked for by name)."""
+    debug_sample_rate: float = 0.0
+    """Fraction of invocations logged at DEBUG whatever `level` says (Powertools' sampling)."""
 
     @property
     def level_no(self) -> int:

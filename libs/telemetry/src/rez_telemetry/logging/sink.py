@@ -24,7 +24,7 @@ from rez_telemetry.logging.render import (
     format_timestamp,
     structure_exception,
 )
-from rez_telemetry.logging.sampling import keep_high_volume
+from rez_telemetry.logging.sampling import debug_sampled, keep_high_volume
 
 if TYPE_CHECKING:
     from loguru import Message
@@ -51,10 +51,13 @@ class JsonSink:
         level_no: int,
         write: LineWriter,
         buffer_debug: bool = False,
+        debug_sampling: bool = False,
     ) -> None:
         self.static_fields = {"service": service, "stage": stage}
         self.level_no = level_no
         self.buffer_debug = buffer_debug and level_no > DEBUG_NO
+        self.debug_sampling = debug_sampling and level_no > DEBUG_NO
+        """Some invocations log at DEBUG (`debug_sampled`): DEBUG lines must reach the sink."""
         self.buffer = DebugBuffer()
         self._write = write
         self._lock = threading.Lock()
@@ -62,7 +65,7 @@ class JsonSink:
     @property
     def accepted_level_no(self) -> int:
         """The lowest level that must reach this sink (DEBUG when DEBUG lines are buffered)."""
-        return DEBUG_NO if self.buffer_debug else self.level_no
+        return DEBUG_NO if self.buffer_debug or self.debug_sampling else self.level_no
 
     def handle(
         self,
@@ -84,7 +87,9 @@ class JsonSink:
             corr = CORRELATION_FIELDS.get()
             inv = INVOCATION_FIELDS.get()
             event = (level_name, message, fields, exc_info, file_name, line, function, created)
-            if level_no < self.level_no:
+            if level_no < self.level_no and not (
+                self.debug_sampling and level_no >= DEBUG_NO and debug_sampled()
+            ):
                 if self.buffer_debug and level_no >= DEBUG_NO and self.buffer.active:
                     self.buffer.add((*event, corr, inv))
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final, Literal, cast
 
 from rez_telemetry import _env
+from rez_telemetry.metrics.names import NAMESPACE
 
 Backend = Literal["emf", "api", "off"]
 BACKENDS: Final[tuple[Backend, ...]] = ("emf", "api", "off")
@@ -32,3 +33,8 @@ def resolve_stage(explicit: str | None = None) -> str:
 def resolve_function_name(explicit: str | None = None) -> str:
     """Function name for the cold-start metric: explicit (the Lambda context's), else the env."""
     return explicit or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME) or "unknown"
+
+
+def resolve_namespace(explicit: str | None = None) -> str:
+    """CloudWatch namespace: explicit, else POWERTOOLS_METRICS_NAMESPACE, else `RezAgent`."""
+    return explicit or _env.metrics_namespace() or NAMESPACE

@@ -20,12 +20,12 @@ from rez_telemetry.metrics.config import (
     Backend,
     resolve_backend,
     resolve_function_name,
+    resolve_namespace,
     resolve_stage,
 )
 from rez_telemetry.metrics.names import (
     COLD_START,
     FUNCTION_NAME_DIMENSION,
-    NAMESPACE,
     STAGE_DIMENSION,
     Unit,
 )
@@ -57,14 +57,15 @@ class MetricsRecorder:
     def __init__(
         self,
         *,
-        namespace: str = NAMESPACE,
+        namespace: str | None = None,
         stage: str | None = None,
         backend: Backend | None = None,
         client: CloudWatchClient | Any | None = None,
         write: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._namespace = namespace
+        self._explicit_namespace = namespace
+        self._namespace: str | None = None
         self._explicit_stage = stage
         self._explicit_backend: Backend | None = backend
         self._client = client
@@ -90,7 +91,7 @@ class MetricsRecorder:
     ) -> MetricsRecorder:
         """Override settings of the shared recorder (bootstrap code, tests); returns self."""
         if namespace is not None:
-            self._namespace = namespace
+            self._explicit_namespace = namespace
         if stage is not None:
             self._explicit_stage = stage
         if backend is not None:
@@ -101,12 +102,13 @@ class MetricsRecorder:
             self._write = write
         if clock is not None:
             self._clock = clock
-        self._backend = self._stage = None
+        self._backend = self._stage = self._namespace = None
         self._dimension_keys = {}
         return self
 
     def reset(self) -> None:
         """Forget explicit settings, the client and buffered values (tests)."""
+        self._explicit_namespace = self._namespace = None
         self._explicit_stage = None
         self._explicit_backend = None
         self._client = None
@@ -132,7 +134,9 @@ class MetricsRecorder:
 
     @property
     def namespace(self) -> str:
-        """CloudWatch namespace (`RezAgent`)."""
+        """CloudWatch namespace (`RezAgent` unless set or POWERTOOLS_METRICS_NAMESPACE says)."""
+        if self._namespace is None:
+            self._namespace = resolve_namespace(self._explicit_namespace)
         return self._namespace
 
     # -- recording -----------------------------------------------------------------------
@@ -216,10 +220,10 @@ class MetricsRecorder:
             return
         backend = self.backend
         if backend == "emf":
-            lines = emf.render_lines(series, self._namespace)
+            lines = emf.render_lines(series, self.namespace)
             self._write("\n".join(lines) + "\n")
         elif backend == "api":
-            cloudwatch_api.put_metric_data(self._cloudwatch(), self._namespace, series)
+            cloudwatch_api.put_metric_data(self._cloudwatch(), self.namespace, series)
 
     def _cloudwatch(self) -> CloudWatchClient | Any:
         if self._client is None:

@@ -31,7 +31,10 @@ def otel_requested() -> bool:
 
 
 def resolve_backend(explicit: str | None = None) -> BackendName:
-    """`explicit`, else TRACING_BACKEND, else xray (Lambda + active tracing), otel, or off."""
+    """`explicit`, else off when POWERTOOLS_TRACE_DISABLED is true, else TRACING_BACKEND, else
+    xray (Lambda + active tracing), otel, or off."""
+    if not explicit and _env.trace_disabled():
+        return "off"
     choice = (explicit or _env.read(_env.TRACING_BACKEND) or "").lower()
     if choice:
         if choice not in BACKENDS:
@@ -70,10 +73,11 @@ def export_stdout() -> bool | None:
 
 
 def service_name(explicit: str | None = None) -> str:
-    """`service` of every span: explicit, SERVICE_NAME, the function name, or `unknown`."""
+    """`service` of every span: explicit, POWERTOOLS_SERVICE_NAME or SERVICE_NAME, the logging
+    service, OTEL_SERVICE_NAME, the function name, or `unknown`."""
     return (
         explicit
-        or _env.read(_env.SERVICE_NAME)
+        or _env.service_name()
         or _logging_service()
         or _env.read(_env.OTEL_SERVICE_NAME)
         or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
