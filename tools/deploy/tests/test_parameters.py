@@ -80,14 +80,17 @@ def test_the_committed_stage_files_resolve_for_every_stack(templates, stage):
 def test_overrides_win_over_the_stage_file_name_by_name():
     # GIVEN the stage file's notifier section and an override of one of its names
     base = {"notifier": {"NtfyUrl": "https://ntfy.sh", "NtfyTopic": "rez-agent-dev"}}
-    overrides = {"notifier": {"NtfyUrl": "http://127.0.0.1:8090"}, "common": {"LogLevel": "DEBUG"}}
+    overrides = {
+        "notifier": {"NtfyUrl": "http://127.0.0.1:8090"},
+        "common": {"ApplicationLogLevel": "DEBUG"},
+    }
 
     # WHEN they are merged
     merged = merge_sections(base, overrides)
 
     # THEN the override wins, the rest of the section stays, and new sections appear
     assert merged["notifier"] == {"NtfyUrl": "http://127.0.0.1:8090", "NtfyTopic": "rez-agent-dev"}
-    assert merged["common"] == {"LogLevel": "DEBUG"}
+    assert merged["common"] == {"ApplicationLogLevel": "DEBUG"}
     assert base["notifier"]["NtfyUrl"] == "https://ntfy.sh"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from rez_deploy.catalog import FUNCTION_NAMES
 from rez_deploy.templates import (
@@ -28,7 +29,6 @@ HANDLERS = {
 COMMON_ENV = {
     "STAGE",
     "SERVICE_NAME",
-    "LOG_LEVEL",
     "LOG_SAMPLE_RATE",
     "METRICS_BACKEND",
     "TRACING_BACKEND",
@@ -83,6 +83,30 @@ def test_function_is_the_contracts_one(templates, service):
     assert properties["MemorySize"] == {"Ref": "MemorySize"}
     assert properties["Timeout"] == {"Ref": "TimeoutSeconds"}
     assert templates[service]["Resources"]["Function"]["DependsOn"] == "LogGroup"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_lambda_filters_json_logs_at_the_stages_levels(templates, service):
+    # Lambda's advanced logging controls: JSON lines filtered by `level`; the application level
+    # reaches the code as AWS_LAMBDA_LOG_LEVEL, which rez_telemetry logs at
+    # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html)
+    assert function(templates[service])["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": {"Ref": "ApplicationLogLevel"},
+        "SystemLogLevel": {"Ref": "SystemLogLevel"},
+    }
+    # AND no second level set by hand beside it
+    assert "LOG_LEVEL" not in function(templates[service])["Environment"]["Variables"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "application", "system"),
+    [("dev", "DEBUG", "INFO"), ("stage", "INFO", "INFO"), ("prod", "INFO", "WARN")],
+)
+def test_each_stage_sets_its_log_levels(stage, application, system):
+    common = yaml.safe_load((REPO_ROOT / "infra" / "parameters" / f"{stage}.yaml").read_text())
+    assert common["common"]["ApplicationLogLevel"] == application
+    assert common["common"]["SystemLogLevel"] == system
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -98,6 +98,10 @@ class HostProcessRuntimeExecutor(RuntimeExecutor):
     def _child_env(self, interpreter: Path, code_dir: Path) -> dict[str, str]:
         """Lambda's variables only (never the harness's own), pointed at host paths."""
         env = {k: str(v) for k, v in self._env_vars.items()}
+        if level := env.get("AWS_LAMBDA_LOG_LEVEL"):
+            # LocalStack capitalises ApplicationLogLevel ("Debug"); Lambda passes it as set
+            # ("DEBUG"), the form Powertools matches (LAMBDA_ADVANCED_LOGGING_LEVELS).
+            env["AWS_LAMBDA_LOG_LEVEL"] = level.upper()
         runtime = self.function_version.config.runtime
         assert self._tmp_dir is not None
         env.update(
