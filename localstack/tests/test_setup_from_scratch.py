@@ -51,11 +51,8 @@ def _uv_key() -> str:
     os_name = {"darwin": "macos"}.get(sys.platform, sys.platform)
     arch = {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine().lower())
     arch = arch or platform.machine().lower()
-    libc = (
-        "none"
-        if sys.platform == "darwin"
-        else ("musl" if "musl" in sysconfig.get_config_var("HOST_GNU_TYPE") or "" else "gnu")
-    )
+    host = sysconfig.get_config_var("HOST_GNU_TYPE") or ""
+    libc = "none" if sys.platform == "darwin" else ("musl" if "musl" in host else "gnu")
     return f"cpython-{platform.python_version()}-{os_name}-{arch}-{libc}"
 
 
