@@ -32,7 +32,9 @@ setup: ## install uv when missing (into .tools/), then sync every package (and t
 	  echo "syncing $$(grep -c '^\[\[package\]\]' uv.lock) packages into .venv (the first time downloads a few hundred MB; uv fetches Python 3.13 if the machine has none)..."; \
 	  $(UV) $(SYNC); }
 	@$(MAKE) --no-print-directory -C localstack setup
-	@$(UV) sync --project infra/lint --frozen --quiet
+	@$(UV) sync --project infra/lint --frozen --check >/dev/null 2>&1 || { \
+	  echo "syncing $$(grep -c '^\[\[package\]\]' infra/lint/uv.lock) packages into infra/lint/.venv (the template checks)..."; \
+	  $(UV) sync --project infra/lint --frozen; }
 
 # Suites that need the deployed system: `make test` runs them on one shared harness.
 HARNESS_SUITES := tools/rezctl/tests/harness tools/deploy/tests/harness tests/e2e tests/chaos
