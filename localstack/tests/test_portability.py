@@ -10,6 +10,7 @@ does not exist: its ``ps`` reads ``sysctl``); psutil answers process questions o
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,3 +172,34 @@ def test_a_linux_branch_with_a_portable_fallback_passes() -> None:
         "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
     )
     assert linux_only_calls(source) == []
+
+
+#: GNU-only forms in shell recipes (BSD sed/grep/readlink/xargs/date on macOS differ or refuse).
+GNU_ONLY = re.compile(
+    r"/proc/|\bsed -i\b|\bgrep -P\b|\breadlink -f\b|\bxargs -r\b|\bdate -d\b|\bss -|\blsof\b"
+    r"|\bnproc\b|\bsetsid\b"
+)
+SCRIPTS = [
+    REPO / "Makefile",
+    REPO / "localstack" / "Makefile",
+    REPO / ".ci" / "run",
+    *sorted((REPO / "tools").glob("*.sh")),
+]
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
+def test_no_gnu_only_shell_in_the_makefiles_and_scripts(path: Path) -> None:
+    # GIVEN the commands a developer runs on any machine
+    commands = [
+        (number, line)
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if not line.lstrip().startswith("#")
+    ]
+    found = [
+        f"{number}: {line.strip()}"
+        for number, line in commands
+        # GNU make 4's grouped output is chosen only when the running make supports it
+        if GNU_ONLY.search(line) or ("--output-sync" in line and not line.startswith("OUTPUT_SYNC"))
+    ]
+    # THEN none of them needs GNU tools or Linux
+    assert not found, f"{path.relative_to(REPO)}:\n" + "\n".join(found)
