@@ -91,6 +91,21 @@ def test_the_lambda_level_decides_what_is_written(monkeypatch: pytest.MonkeyPatc
     assert [json.loads(line)["message"] for line in lines] == ["w"]
 
 
+@pytest.mark.parametrize(
+    ("name", "quiet"), [("AWS_LAMBDA_LOG_LEVEL", True), ("POWERTOOLS_LOG_LEVEL", False)]
+)
+def test_only_debug_asked_for_by_name_wakes_the_libraries(
+    monkeypatch: pytest.MonkeyPatch, name: str, quiet: bool
+) -> None:
+    # GIVEN DEBUG from Lambda's controls (the dev stage's setting) or asked for by name
+    monkeypatch.setenv(name, "DEBUG")
+    settings = resolve_settings(stage="dev")
+    # THEN both log at DEBUG, but only the named request lets the AWS and tracing SDKs speak
+    assert settings.level == "DEBUG"
+    assert settings.quiet_libraries is quiet
+    assert settings.aws_sdk_level == ("WARNING" if quiet else "INFO")
+
+
 # ------------------------------------------------------------------ service name
 
 

@@ -68,13 +68,15 @@ def resolve_settings(
     """
     resolved_stage = _env.resolve(stage, _env.stage(), "unknown")
     service_from_env = _env.service_name() or _env.read(_env.AWS_LAMBDA_FUNCTION_NAME)
-    requested_level = _requested_level(level)
+    lambda_level, asked_level = _requested_level(level)
+    requested_level = lambda_level or asked_level
     default_level = "DEBUG" if resolved_stage == "dev" else "INFO"
     default_rate = _PRODUCTION_SAMPLE_RATE if resolved_stage in _SAMPLED_STAGES else 1.0
     rate = _env.resolve(sample_rate, _env.read_float(_env.LOG_SAMPLE_RATE), default_rate)
     debug_rate = _env.resolve(debug_sample_rate, _env.debug_sample_rate(), 0.0)
     # libraries speak at DEBUG only when someone asked for DEBUG explicitly
-    quiet_libraries = requested_level not in _VERBOSE
+    # Lambda's level is the stage's setting (DEBUG in dev), not a request for library chatter.
+    quiet_libraries = asked_level not in _VERBOSE
     sdk_level = _level_name(aws_sdk_level) or _level_name(_env.read(_env.LOG_LEVEL_AWS_SDK))
     return LoggingSettings(
         service=_env.resolve(service, service_from_env, "unknown"),
@@ -88,13 +90,14 @@ def resolve_settings(
     )
 
 
-def _requested_level(explicit: str | None) -> str | None:
+def _requested_level(explicit: str | None) -> tuple[str | None, str | None]:
     """The level asked for, with Powertools' precedence (`Logger._determine_log_level`).
 
     Lambda's advanced logging controls (`AWS_LAMBDA_LOG_LEVEL`, the console's log-level switch)
     first: with the JSON log format Lambda drops every line below it anyway. Then the explicit
     argument, `POWERTOOLS_LOG_LEVEL`, `LOG_LEVEL`. When Lambda's level is less verbose than the
     one asked for, the lines in between would be lost: a UserWarning says so, as Powertools does.
+    Returns (Lambda's level, the level asked for); the first one set wins.
     """
     lambda_level = _level_name(_env.lambda_log_level())
     asked = _level_name(explicit) or _level_name(_env.log_level())
@@ -106,7 +109,7 @@ def _requested_level(explicit: str | None) -> str | None:
             UserWarning,
             stacklevel=4,
         )
-    return lambda_level or asked
+    return lambda_level, asked
 
 
 def _writer(sink: TextIO | LineWriter | None) -> LineWriter:
