@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,7 @@ def _lines_of_one_request(aws: Callable[[str], Any]) -> list[dict[str, Any]]:
     event = json.loads(HEALTH_EVENT.read_text())
     event["headers"]["X-Correlation-ID"] = correlation_id
     event["multiValueHeaders"]["X-Correlation-ID"] = [correlation_id]
+    since_ms = int(time.time() * 1000) - 1000  # this request's lines only, not the suite's
     response = aws("lambda").invoke(
         FunctionName=FUNCTION, Payload=json.dumps(event).encode(), LogType="Tail"
     )
@@ -53,10 +55,10 @@ def _lines_of_one_request(aws: Callable[[str], Any]) -> list[dict[str, Any]]:
 
     # the REPORT line is the invocation's last: once it is in CloudWatch, all of it is
     def shipped() -> list[dict[str, Any]] | None:
-        found = log_events(aws, LOG_GROUP)
+        found = log_events(aws, LOG_GROUP, since_ms)
         return found if any(report in e["message"] for e in found) else None
 
-    events = wait_for(shipped, timeout=30)
+    events = wait_for(shipped, timeout=60)
     lines = []
     for event_ in events:
         text = event_["message"].strip()
