@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from e2e_support import ROOT, STAGE, log_events, wait_for
+from e2e_support import ROOT, STAGE, wait_for
 
 FUNCTION = f"rez-agent-web-api-{STAGE}"
 LOG_GROUP = f"/aws/lambda/{FUNCTION}"
@@ -55,7 +55,7 @@ def _lines_of_one_request(aws: Callable[[str], Any]) -> list[dict[str, Any]]:
 
     # the REPORT line is the invocation's last: once it is in CloudWatch, all of it is
     def shipped() -> list[dict[str, Any]] | None:
-        found = log_events(aws, LOG_GROUP, since_ms)
+        found = _events_since(aws, since_ms)
         return found if any(report in e["message"] for e in found) else None
 
     events = wait_for(shipped, timeout=60)
@@ -67,6 +67,20 @@ def _lines_of_one_request(aws: Callable[[str], Any]) -> list[dict[str, Any]]:
             if "level" in line:  # a log line (span lines carry the correlation ID too)
                 lines.append(line)
     return lines
+
+
+def _events_since(aws: Callable[[str], Any], since_ms: int) -> list[dict[str, Any]]:
+    """The log group's events since `since_ms`, following every page: with many streams a page
+    may be empty and still carry a token to the next."""
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"logGroupName": LOG_GROUP, "startTime": since_ms}
+    for _ in range(500):
+        page = aws("logs").filter_log_events(**kwargs)
+        events.extend(page["events"])
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    return events
 
 
 def test_changing_the_functions_log_level_changes_what_is_logged(aws, system):
