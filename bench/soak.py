@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from rez_demo import harness as local_aws
 from rez_demo.local_parameters import local_parameters
@@ -84,25 +85,20 @@ class Samples:
 
 
 def _proc_stats(pid: int) -> tuple[int, int]:
-    """(RSS in KiB, open file descriptors) of one process, (0, 0) when it is gone."""
+    """(RSS in KiB, open file descriptors) of one process, (0, 0) when it is gone (psutil: Linux
+    and macOS alike)."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        return rss, len(os.listdir(f"/proc/{pid}/fd"))
-    except (OSError, StopIteration):
+        process = psutil.Process(pid)
+        return int(process.memory_info().rss) // 1024, int(process.num_fds())
+    except psutil.Error:
         return 0, 0
 
 
 def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent == pid:
-                found.append(int(entry))
-    return found
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
 
 
 def localstack_pid(endpoint: str) -> int | None:

@@ -100,18 +100,13 @@ def stop_tree(pid: int, started: float | None = None, grace: float = 10.0) -> li
 def rss_kb(pid: int) -> int:
     """Resident set size of ``pid`` in KiB (0 when it is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        return int(psutil.Process(pid).memory_info().rss) // 1024
+    except _GONE:
+        return 0
 
 
 def cmdline(pid: int) -> str:
     try:
-        return (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except OSError:
+        return " ".join(psutil.Process(pid).cmdline())
+    except _GONE:
         return ""
