@@ -21,7 +21,9 @@ from localstack.aws.api.logs import (
 from localstack.services.logs.models import get_moto_logs_backend
 from localstack.services.logs.provider import LogsProvider
 
+from rez_localstack.emf.extract import MetricBatch
 from rez_localstack.emf.publish import metrics_from_events, publish
+from rez_localstack.lambda_metrics.durations import duration_metrics
 from rez_localstack.logs_insights import QuerySyntaxError, UnsupportedQueryError, parse_query
 from rez_localstack.logs_service.event_source import (
     LogGroupNotFoundError,
@@ -82,6 +84,9 @@ class RezLogsProvider(LogsProvider):
             context, log_group_name, log_stream_name, log_events, *args, **kwargs
         )
         batches = metrics_from_events(log_events or [], log_group_name)
+        durations = duration_metrics(log_group_name, log_events or [])
+        if durations:
+            batches.append(MetricBatch("AWS/Lambda", durations))
         if batches:
             try:
                 publish(batches, context.account_id, context.region)
