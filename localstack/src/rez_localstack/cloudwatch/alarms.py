@@ -4,7 +4,8 @@ statistic (percentiles), or metric math (``Metrics``), on a configurable tick.
 CloudWatch evaluates an alarm about once a minute (every 10 s for a high-resolution alarm); the
 harness evaluates every ``min(Period, 60)`` s, or every ``REZ_CLOUDWATCH_ALARM_INTERVAL_S``
 seconds when set (the launcher sets a short tick so tests need not wait minutes). Each
-evaluation reads the last ``EvaluationPeriods`` periods ending now, applies
+evaluation reads the last ``EvaluationPeriods`` complete periods (aligned on the period, as
+CloudWatch's datapoints are, and ended at least 1.5 s ago so that late data is in), applies
 ``TreatMissingData`` and ``DatapointsToAlarm`` (M of N), and, for a percentile alarm with
 ``EvaluateLowSampleCountPercentile: ignore``, keeps its state while samples are too few.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 INTERVAL_ENV = "REZ_CLOUDWATCH_ALARM_INTERVAL_S"
+#: Seconds after a period's end before it is evaluated: metrics published as an invocation
+#: ends (Lambda's, EMF through the logs) reach the store a moment later.
+LATE_DATA_GRACE_S = 1.5
 
 _OPERATORS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
@@ -118,10 +122,12 @@ def evaluate(provider: RezCloudwatchProvider, account_id: str, region: str, arn:
     alarm = holder.alarm
     metrics, watched, period = alarm_queries(alarm)
     n = int(alarm["EvaluationPeriods"])
-    now = int(time.time())
-    start = now - n * period
+    # the last N complete periods, aligned on the period as CloudWatch's datapoints are, ending
+    # LATE_DATA_GRACE_S ago so that data published at the end of a period is in
+    end = int(time.time() - LATE_DATA_GRACE_S) // period * period
+    start = end - n * period
     results = queries.evaluate(
-        provider.cloudwatch_database, account_id, region, metrics, start, now + 1
+        provider.cloudwatch_database, account_id, region, metrics, start, end
     )
     series = next(r.series for r in results if r.id == watched)
     points = [(start + i * period, series.get(start + i * period)) for i in range(n)]
@@ -134,7 +140,7 @@ def evaluate(provider: RezCloudwatchProvider, account_id: str, region: str, arn:
             region,
             {**metrics[0]["MetricStat"], "Stat": "SampleCount"},
             start,
-            now + 1,
+            end,
         )
         if any(statistics.low_sample_count(stat, c) for c in counts.values()):
             return
