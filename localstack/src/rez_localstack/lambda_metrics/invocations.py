@@ -1,12 +1,19 @@
-"""``Throttles`` and ``ConcurrentExecutions`` from LocalStack's invocation leases.
+"""``Invocations``, ``Errors``, ``Throttles`` and ``ConcurrentExecutions`` per function.
 
-Why a patch: every invocation takes a lease from LocalStack's ``CountingService`` (reserved and
-account concurrency); a refused lease is Lambda's throttle (``TooManyRequestsException``) and the
-leases held are the function's concurrent executions. There is no hook around it, so
-``get_invocation_lease`` is wrapped with LocalStack's ``localstack.utils.patch.patch``:
-a throttle publishes ``Throttles`` 1; each lease taken or returned publishes
-``ConcurrentExecutions`` (the function's leases now, ``FunctionName`` dimension, and the
-account's, no dimension; read them with ``Maximum`` as AWS advises).
+Why patches (LocalStack has no hook around an invocation), with LocalStack's own
+``localstack.utils.patch.patch``:
+
+- ``LambdaVersionManager.invoke``: LocalStack publishes ``Invocations``/``Errors`` from a thread
+  it starts after each invocation, stamped when that thread runs, seconds late under a burst
+  (measured: a burst's errors landed up to 10 s after the invocations, in the next periods).
+  Metric math over them (``Errors - TokensRefused``) then compares different periods. Here the
+  two are stamped when the invocation ends (as AWS stamps them) and LocalStack's own publishing
+  is switched off (``record_cw_metric_invocation``/``record_cw_metric_error`` no-ops).
+- ``CountingService.get_invocation_lease``: every invocation takes a lease (reserved and account
+  concurrency); a refused lease is Lambda's throttle (``TooManyRequestsException``): it
+  publishes ``Throttles`` 1, and not ``Invocations``; each lease taken publishes
+  ``ConcurrentExecutions`` (the function's leases now, ``FunctionName`` dimension, and the
+  account's, no dimension; read them with ``Maximum`` as AWS advises).
 """
 
 from __future__ import annotations
@@ -26,19 +33,10 @@ _lock = threading.Lock()
 _running: Counter[tuple[str, str, str]] = Counter()
 
 
-def _put(account: str, region: str, data: list[dict[str, Any]]) -> None:
-    from localstack.aws.connect import connect_to
-
-    try:
-        cloudwatch = connect_to(aws_access_key_id=account, region_name=region).cloudwatch
-        cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=data)
-    except Exception:
-        LOG.debug("Lambda metrics could not be published", exc_info=True)
-
-
 def _publish(account: str, region: str, data: list[dict[str, Any]]) -> None:
-    """Off the invocation's path, as LocalStack publishes its own Lambda metrics."""
-    threading.Thread(target=_put, args=(account, region, data), daemon=True).start()
+    from rez_localstack.metrics_publisher import publish
+
+    publish(account, region, "AWS/Lambda", data)
 
 
 def _concurrency(account: str, region: str, function: str, delta: int) -> None:
@@ -49,6 +47,8 @@ def _concurrency(account: str, region: str, function: str, delta: int) -> None:
         total = sum(v for (a, r, _), v in _running.items() if (a, r) == (account, region))
         if not mine:
             del _running[key]
+    if delta < 0:
+        return  # the peaks are what ConcurrentExecutions (Maximum) shows
     now = dt.datetime.now(dt.UTC)
     common = {"MetricName": "ConcurrentExecutions", "Unit": "Count", "Timestamp": now}
     _publish(
@@ -61,15 +61,39 @@ def _concurrency(account: str, region: str, function: str, delta: int) -> None:
     )
 
 
+def _no_metric(*_args: Any, **_kwargs: Any) -> None:
+    """LocalStack's late-stamped Invocations/Errors, replaced by the ones below."""
+
+
 @hooks.on_infra_start()
-def patch_lambda_concurrency_metrics() -> None:
-    """Wrap the lease once."""
+def patch_lambda_invocation_metrics() -> None:
+    """Wrap the invocation and the lease once."""
     from localstack.aws.api.lambda_ import TooManyRequestsException
+    from localstack.services.lambda_.invocation import version_manager
     from localstack.services.lambda_.invocation.counting_service import CountingService
     from localstack.utils.patch import patch
 
     if getattr(CountingService, "_rez_lambda_metrics", False):
         return
+
+    version_manager.record_cw_metric_invocation = _no_metric
+    version_manager.record_cw_metric_error = _no_metric
+
+    @patch(version_manager.LambdaVersionManager.invoke)
+    def invoke(fn: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = fn(self, *args, **kwargs)
+        ident = self.function_version.id
+        common = {
+            "Dimensions": [{"Name": "FunctionName", "Value": ident.function_name}],
+            "Value": 1.0,
+            "Unit": "Count",
+            "Timestamp": dt.datetime.now(dt.UTC),
+        }
+        data = [{"MetricName": "Invocations", **common}]
+        if getattr(result, "is_error", False):
+            data.append({"MetricName": "Errors", **common})
+        _publish(ident.account, ident.region, data)
+        return result
 
     @patch(CountingService.get_invocation_lease)
     def get_invocation_lease(
