@@ -183,22 +183,29 @@ def scenario(
     return outcome
 
 
+def dlq_scenario_drain(sqs: Any, url: str) -> None:
+    """Delete every message of the DLQ (PurgeQueue allows one call a minute)."""
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return
+        for message in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def dlq_scenario(driver: Driver, inbox: AlertInbox) -> Outcome:
     sqs, url = driver.aws("sqs"), driver.system.dlq_url
 
     def park() -> None:
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"message_id": str(uuid.uuid4())}))
 
-    def drain() -> None:
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-            if not got:
-                return
-            for message in got:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-    drain()
-    return scenario(driver, inbox, Outcome("dlq-has-messages", "critical"), park, drain)
+    return scenario(
+        driver,
+        inbox,
+        Outcome("dlq-has-messages", "critical"),
+        park,
+        lambda: dlq_scenario_drain(sqs, url),
+    )
 
 
 def p99_scenario(driver: Driver, inbox: AlertInbox) -> Outcome:
@@ -383,6 +390,7 @@ def run(aws, system, tokens, ntfy_server) -> Iterator[Run]:
     ntfy_server.heal()
     forget_circuit(aws, system)
     try:
+        dlq_scenario_drain(aws("sqs"), system.dlq_url)  # another run's leftovers
         # every alarm settles (OK) before the burst
         wait_for(
             lambda: all(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from typing import Any
 
 from localstack.runtime import hooks
@@ -22,9 +23,13 @@ LOG = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.2
 MAX_POINTS = 1000
 
-_in_flight = 0  # points queued or being written
 _lock = threading.Lock()
-_logs_pending: dict[str, int] = defaultdict(int)  # per log group: forwarded batches not yet read
+#: When each point still to be written was queued (in queue order).
+_points_pending: deque[float] = deque()
+#: Per log group: when each of a function's log batches, not yet read, was queued.
+_logs_pending: dict[str, deque[float]] = defaultdict(deque)
+#: A pending item older than this is taken as lost (never waited for again).
+STALE_SECONDS = 60.0
 
 _queue: queue.SimpleQueue[tuple[str, str, str, dict[str, Any]]] = queue.SimpleQueue()
 _started = threading.Lock()
@@ -33,9 +38,9 @@ _thread: threading.Thread | None = None
 
 def publish(account: str, region: str, namespace: str, data: list[dict[str, Any]]) -> None:
     """Queue data points (each with its ``Timestamp``) for ``PutMetricData``."""
-    global _thread, _in_flight
+    global _thread
     with _lock:
-        _in_flight += len(data)
+        _points_pending.extend([time.time()] * len(data))
     for point in data:
         _queue.put((account, region, namespace, point))
     if _thread is None:
@@ -72,32 +77,43 @@ def _run() -> None:
 
 
 def _done(count: int) -> None:
-    global _in_flight
     with _lock:
-        _in_flight -= count
+        for _ in range(min(count, len(_points_pending))):
+            _points_pending.popleft()
 
 
 def logs_queued(log_group: str) -> None:
     """A function's log batch waits for LocalStack's forwarding thread (its EMF is not in)."""
     with _lock:
-        _logs_pending[log_group] += 1
+        _logs_pending[log_group].append(time.time())
 
 
 def logs_delivered(log_group: str) -> None:
     """The batch reached ``PutLogEvents`` and its metrics are queued here."""
     with _lock:
-        if _logs_pending.get(log_group, 0) > 0:
-            _logs_pending[log_group] -= 1
+        pending = _logs_pending.get(log_group)
+        if pending:
+            pending.popleft()
 
 
-def busy() -> bool:
-    """Metrics still on their way: a function's logs not yet read, or points not yet written.
+def settled_until() -> float:
+    """The time (epoch s) before which every derived metric is written: the oldest log batch
+    not yet read or point not yet written, else now.
 
-    The alarm evaluator waits for this to clear before it reads a period, so that metrics of
-    the same invocations (Lambda's Errors, the function's own EMF) are compared complete.
+    The alarm evaluator reads only periods that ended before it, so that metrics of the same
+    invocations (Lambda's Errors, the function's own EMF) are compared complete, never one ahead
+    of the other, however far behind a burst puts the log forwarding.
     """
+    now = time.time()
+    oldest = now
     with _lock:
-        return _in_flight > 0 or any(_logs_pending.values())
+        queues = [_points_pending, *_logs_pending.values()]
+        for pending in queues:
+            while pending and pending[0] < now - STALE_SECONDS:
+                pending.popleft()  # lost (e.g. a log batch LocalStack failed to put)
+            if pending:
+                oldest = min(oldest, pending[0])
+    return oldest
 
 
 @hooks.on_infra_start()

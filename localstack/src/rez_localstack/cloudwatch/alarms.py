@@ -5,9 +5,10 @@ CloudWatch evaluates an alarm about once a minute (every 10 s for a high-resolut
 harness evaluates every ``min(Period, 60)`` s, or every ``REZ_CLOUDWATCH_ALARM_INTERVAL_S``
 seconds when set (the launcher sets a short tick so tests need not wait minutes). Each
 evaluation reads the last ``EvaluationPeriods`` complete periods (aligned on the period, as
-CloudWatch's datapoints are, and ended at least 3 s ago), once the metrics derived by the harness
-(Lambda's, the functions' EMF through their logs) are written: a burst of invocations is judged
-with its ``Errors`` and its EMF counts complete, never one ahead of the other. Then it applies
+CloudWatch's datapoints are) that ended 1.5 s before the metrics the harness derives (Lambda's,
+the functions' EMF through their logs) were all written (``metrics_publisher.settled_until``):
+a burst of invocations is judged with its ``Errors`` and its EMF counts complete, never one ahead
+of the other, however far behind the burst puts the log forwarding. Then it applies
 ``TreatMissingData`` and ``DatapointsToAlarm`` (M of N), and, for a percentile alarm with
 ``EvaluateLowSampleCountPercentile: ignore``, keeps its state while samples are too few.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
@@ -32,10 +33,7 @@ LOG = logging.getLogger(__name__)
 INTERVAL_ENV = "REZ_CLOUDWATCH_ALARM_INTERVAL_S"
 #: Seconds after a period's end before it is evaluated: metrics published as an invocation
 #: ends (Lambda's, EMF through the logs) reach the store a moment later.
-LATE_DATA_GRACE_S = 3.0
-#: Longest wait for metrics still on their way (logs to forward, points to write) before
-#: alarms are evaluated anyway.
-MAX_WAIT_FOR_DATA_S = 30.0
+LATE_DATA_GRACE_S = 1.5
 
 _OPERATORS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
@@ -129,7 +127,9 @@ def evaluate(provider: RezCloudwatchProvider, account_id: str, region: str, arn:
     n = int(alarm["EvaluationPeriods"])
     # the last N complete periods, aligned on the period as CloudWatch's datapoints are, ending
     # LATE_DATA_GRACE_S ago so that data published at the end of a period is in
-    end = int(time.time() - LATE_DATA_GRACE_S) // period * period
+    from rez_localstack.metrics_publisher import settled_until
+
+    end = int(min(time.time(), settled_until()) - LATE_DATA_GRACE_S) // period * period
     start = end - n * period
     results = queries.evaluate(
         provider.cloudwatch_database, account_id, region, metrics, start, end
@@ -233,16 +233,8 @@ class AlarmEvaluator:
     def _run(self) -> None:
         from localstack.services.cloudwatch.models import cloudwatch_stores
 
-        from rez_localstack.metrics_publisher import busy
-
-        busy_since: float | None = None
         while not self.stop.wait(0.5):
             now = time.monotonic()
-            if busy():
-                busy_since = busy_since or now
-                if now - busy_since < MAX_WAIT_FOR_DATA_S:
-                    continue  # metrics still on their way: evaluate once they are in
-            busy_since = None
             for account_id, region, store in list(cloudwatch_stores.iter_stores()):
                 for arn, holder in list(store.alarms.items()):
                     due = self.due.get(arn)

@@ -280,6 +280,10 @@ class RezCloudwatchProvider(CloudwatchProvider):
             alarm["StateTransitionedTimestamp"] = now
             self._update_state(context, holder, state, reason, reason_data)
             alarm["StateUpdatedTimestamp"] = now
+            # LocalStack stamps the history item with the previous update's time
+            histories = self.get_store(account_id, region).histories
+            if histories and histories[-1].get("AlarmName") == alarm["AlarmName"]:
+                histories[-1]["Timestamp"] = now
             self._evaluate_composite_alarms(context, holder)
             if not alarm.get("ActionsEnabled", True):
                 return
