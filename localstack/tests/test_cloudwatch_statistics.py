@@ -166,3 +166,14 @@ def test_reason_reads_like_cloudwatch() -> None:
         "Threshold Crossed: 1 out of the last 1 datapoints [6.0 (01/01/70 00:00:00)] was greater "
         "than the threshold (5.0) (minimum 1 datapoint for OK -> ALARM transition)."
     )
+
+
+def test_request_start_is_rounded_down_as_cloudwatch_does() -> None:
+    from rez_localstack.cloudwatch.queries import rounded_start
+
+    now = 1_800_000_000
+    # under 15 days old: to the minute; up to 63 days: to 5 minutes; older: to the hour
+    assert rounded_start(now - 3600 + 17, now) == now - 3600 + 17 - (now - 3600 + 17) % 60
+    assert rounded_start(now - 20 * 86400 + 17, now) % 300 == 0
+    assert rounded_start(now - 70 * 86400 + 17, now) % 3600 == 0
+    assert now - 70 * 86400 + 17 - rounded_start(now - 70 * 86400 + 17, now) < 3600

@@ -91,6 +91,7 @@ class RezCloudwatchProvider(CloudwatchProvider):
             raise ValidationException(
                 "The parameter StartTime must be less than the parameter EndTime."
             )
+        start = queries.rounded_start(start)
         try:
             results = queries.evaluate(
                 self.cloudwatch_database,
@@ -147,6 +148,7 @@ class RezCloudwatchProvider(CloudwatchProvider):
             raise InvalidParameterValueException(
                 "The parameter StartTime must be less than the parameter EndTime."
             )
+        start = queries.rounded_start(start)
         if (end - start) / period > AWS_MAX_DATAPOINTS_ACCEPTED:
             raise InvalidParameterCombinationException(
                 f"You have requested up to {int((end - start) / period)} datapoints, which "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,17 @@ class Result:
     label: str
     series: dict[int, float]
     return_data: bool
+
+
+def rounded_start(start: int, now: float | None = None) -> int:
+    """CloudWatch rounds a request's start down: to the minute when it is less than 15 days ago,
+    to 5 minutes up to 63 days, to the hour beyond (GetMetricStatistics' StartTime); periods
+    count from there, so one minute is the same bucket in every request.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
+    """
+    age = (time.time() if now is None else now) - start
+    unit = 60 if age < 15 * 86400 else 300 if age < 63 * 86400 else 3600
+    return start - start % unit
 
 
 def validate(queries: Sequence[dict[str, Any]]) -> None:
