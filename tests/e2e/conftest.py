@@ -25,10 +25,10 @@ import pytest
 # Test modules import their helpers from e2e_support (pytest runs in importlib mode).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from e2e_support import ALARM_TEST_PARAMETERS, CIRCUIT_KEY, REGION, STAGE
+from e2e_support import CIRCUIT_KEY, REGION, STAGE
 from rez_demo import harness as local_aws
 from rez_demo.harness import Harness
-from rez_demo.local_parameters import local_parameters
+from rez_demo.local_parameters import ALARM_TEST_PARAMETERS, local_parameters
 
 
 def _free_port() -> int:

@@ -12,15 +12,6 @@ STAGE = "dev"
 REGION = "us-east-1"
 #: The ntfy circuit's item in the breaker table (`rez_telemetry.resilience.DynamoDBStateStore`).
 CIRCUIT_KEY = "circuit#ntfy-sh"
-#: The monitoring stack's parameters for this suite: the alarms the system deploys, with periods
-#: of 10 s instead of 1 and 5 minutes and the thresholds that take minutes (the processor's p99
-#: of 4 minutes, a 5-minute-old message) lowered, so every alarm can be driven in seconds.
-ALARM_TEST_PARAMETERS = {
-    "MinuteAlarmPeriodSeconds": "10",
-    "FiveMinuteAlarmPeriodSeconds": "10",
-    "ProcessorDurationP99ThresholdMs": "3000",
-    "QueueBacklogThresholdSeconds": "8",
-}
 
 
 def wait_for(predicate: Callable[[], Any], *, timeout: float = 60, every: float = 0.5) -> Any:

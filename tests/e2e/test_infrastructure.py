@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from e2e_support import ALARM_TEST_PARAMETERS, REGION, ROOT, STAGE
+from e2e_support import REGION, ROOT, STAGE
+from rez_demo.local_parameters import ALARM_TEST_PARAMETERS
 from rez_deploy.catalog import STACKS
 from rez_deploy.parameters import load_stage_file, parameters_file
 from rez_deploy.templates import load_template, resources_of_type, sub_text, template_dir
