@@ -29,7 +29,7 @@ _points_pending: deque[float] = deque()
 #: Per log group: when each of a function's log batches, not yet read, was queued.
 _logs_pending: dict[str, deque[float]] = defaultdict(deque)
 #: A pending item older than this is taken as lost (never waited for again).
-STALE_SECONDS = 60.0
+STALE_SECONDS = 20.0
 
 _queue: queue.SimpleQueue[tuple[str, str, str, dict[str, Any]]] = queue.SimpleQueue()
 _started = threading.Lock()
