@@ -75,8 +75,14 @@ def test_put_log_events_with_emf_publishes_metrics(client: Callable[[str], Any])
                 {"timestamp": now_ms, "message": "not EMF"},
             ],
         )
-        listed = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]
-        assert sorted((m["MetricName"], len(m["Dimensions"])) for m in listed) == [
+
+        # extracted asynchronously, as on AWS (the metrics appear a moment after the log line)
+        def listed_metrics() -> list[tuple[str, int]]:
+            listed = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]
+            return sorted((m["MetricName"], len(m["Dimensions"])) for m in listed)
+
+        wait_until(lambda: len(listed_metrics()) == 4, timeout=20)
+        assert listed_metrics() == [
             ("MessagesCreated", 1),
             ("MessagesCreated", 2),
             ("NotificationLatency", 1),

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from e2e_support import CIRCUIT_KEY, REGION, STAGE
 from rez_demo import harness as local_aws
 from rez_demo.harness import Harness
-from rez_demo.local_parameters import local_parameters
+from rez_demo.local_parameters import ALARM_TEST_PARAMETERS, local_parameters
 
 
 def _free_port() -> int:
@@ -103,7 +103,7 @@ def system(harness: Harness, aws: Callable[[str], Any]) -> System:
     """Every stack deployed with the real templates and zips."""
     from rez_deploy import deploy_all
 
-    parameters = local_parameters(harness.ntfy)
+    parameters = {**local_parameters(harness.ntfy), "monitoring": ALARM_TEST_PARAMETERS}
     results = deploy_all(STAGE, harness.endpoint, parameters=parameters, out=print)
     outputs = {name: dict(result.outputs) for name, result in results.items()}
     sqs = aws("sqs")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from e2e_support import REGION, ROOT, STAGE
+from rez_demo.local_parameters import ALARM_TEST_PARAMETERS
 from rez_deploy.catalog import STACKS
 from rez_deploy.parameters import load_stage_file, parameters_file
 from rez_deploy.templates import load_template, resources_of_type, sub_text, template_dir
@@ -395,22 +396,59 @@ def test_exactly_the_templates_alarms_are_deployed(alarms, templates):
     assert len(alarms) == len(SEED_ALARMS) + len(own)
 
 
+# The parameter that sets each alarm's period or threshold (this suite lowers them: see
+# ALARM_TEST_PARAMETERS); the template's default must be the seed's value.
+PERIOD_PARAMETER = {60: "MinuteAlarmPeriodSeconds", 300: "FiveMinuteAlarmPeriodSeconds"}
+THRESHOLD_PARAMETER = {
+    "p99": "ProcessorDurationP99ThresholdMs",
+    "backlog": "QueueBacklogThresholdSeconds",
+}
+
+
+def watched_metric(alarm: dict[str, Any]) -> tuple[str, str, dict[str, str], str, int]:
+    """(namespace, metric, dimensions, statistic, period) of a single-metric alarm, or of the
+    AWS/Lambda metric a metric-math alarm subtracts from (the authorizer's Errors)."""
+    if "Metrics" not in alarm:
+        return (
+            alarm["Namespace"],
+            alarm["MetricName"],
+            by_name(alarm["Dimensions"]),
+            alarm.get("Statistic") or alarm["ExtendedStatistic"],
+            alarm["Period"],
+        )
+    (base,) = [
+        q["MetricStat"]
+        for q in alarm["Metrics"]
+        if "MetricStat" in q and q["MetricStat"]["Metric"]["Namespace"] == "AWS/Lambda"
+    ]
+    metric = base["Metric"]
+    return (
+        metric["Namespace"],
+        metric["MetricName"],
+        by_name(metric["Dimensions"]),
+        base["Stat"],
+        base["Period"],
+    )
+
+
 @pytest.mark.parametrize("seed_alarm", sorted(SEED_ALARMS))
-def test_seed_alarm(seed_alarm, alarms, system):
+def test_seed_alarm(seed_alarm, alarms, system, templates):
     namespace, metric, dimensions, statistic, period, threshold, operator, topic = SEED_ALARMS[
         seed_alarm
     ]
-    (alarm,) = [
-        a
-        for a in alarms
-        if a["Namespace"] == namespace
-        and a["MetricName"] == metric
-        and by_name(a["Dimensions"]) == dimensions
-    ]
-    assert (alarm.get("Statistic") or alarm.get("ExtendedStatistic")) == statistic
-    assert alarm["Period"] == period
+    (alarm,) = [a for a in alarms if watched_metric(a)[:3] == (namespace, metric, dimensions)]
+    parameters = templates["monitoring"]["Parameters"]
+    assert watched_metric(alarm)[3] == statistic
+    # the seed's period is the template's default; this suite deploys it lowered
+    assert int(parameters[PERIOD_PARAMETER[period]]["Default"]) == period
+    assert watched_metric(alarm)[4] == int(ALARM_TEST_PARAMETERS[PERIOD_PARAMETER[period]])
     assert alarm["EvaluationPeriods"] == 1
-    assert alarm["Threshold"] == threshold
+    if seed_alarm in THRESHOLD_PARAMETER:
+        name = THRESHOLD_PARAMETER[seed_alarm]
+        assert float(parameters[name]["Default"]) == threshold
+        assert alarm["Threshold"] == float(ALARM_TEST_PARAMETERS[name])
+    else:
+        assert alarm["Threshold"] == threshold
     assert alarm["ComparisonOperator"] == operator
     assert alarm["ActionsEnabled"] is True
     assert alarm["AlarmActions"] == [system.outputs["shared"][topic]]
@@ -418,6 +456,20 @@ def test_seed_alarm(seed_alarm, alarms, system):
     # the seed: an alarm's description links its runbook
     (runbook,) = re.findall(r"docs/runbooks/[a-z0-9-]+\.md", alarm["AlarmDescription"])
     assert (ROOT / runbook).is_file(), runbook
+
+
+def test_the_authorizer_alarm_counts_only_its_own_failures(alarms):
+    """A TOKEN authorizer refuses a token by raising, which Lambda counts as an error: the
+    alarm watches Errors minus the refused tokens the authorizer counts itself."""
+    (alarm,) = [a for a in alarms if a["AlarmName"].endswith("lambda-errors-jwt-authorizer")]
+    queries = {q["Id"]: q for q in alarm["Metrics"]}
+    assert queries["refused"]["MetricStat"]["Metric"] == {
+        "Namespace": "RezAgent",
+        "MetricName": "TokensRefused",
+        "Dimensions": [{"Name": "Stage", "Value": STAGE}],
+    }
+    (returned,) = [q for q in alarm["Metrics"] if q.get("ReturnData", True)]
+    assert returned["Expression"] == "errors - FILL(refused, 0)"
 
 
 # ---------------------------------------------------------------- dashboard

@@ -85,6 +85,15 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     "PROVIDER_OVERRIDE_LOGS": "rez",
     # a minimal X-Ray: sampling rules + moto's traces (rez_localstack.xray).
     "PROVIDER_OVERRIDE_XRAY": "rez",
+    # CloudWatch with percentiles, metric math, alarms on both and AWS's alarm notification
+    # (rez_localstack.cloudwatch);
+    "PROVIDER_OVERRIDE_CLOUDWATCH": "rez",
+    # its alarms evaluated every 2 s instead of CloudWatch's minute: the same states, reached
+    # without waiting (tests drive alarms with 10 s periods).
+    "REZ_CLOUDWATCH_ALARM_INTERVAL_S": "2",
+    # SQS queue metrics every 5 s instead of every minute: alarms on queue depth and age
+    # (rez_localstack.sqs_metrics adds ApproximateAgeOfOldestMessage) work with 10 s periods.
+    "SQS_CLOUDWATCH_METRICS_REPORT_INTERVAL": "5",
 }
 
 

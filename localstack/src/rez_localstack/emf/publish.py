@@ -7,9 +7,6 @@ from rez_localstack.emf.extract import EmfError, MetricBatch, extract_metrics
 
 LOG = logging.getLogger(__name__)
 
-PUT_METRIC_DATA_MAX = 1000
-"""Data points per ``PutMetricData`` call."""
-
 
 def metrics_from_events(events: Iterable[dict[str, object]], log_group: str) -> list[MetricBatch]:
     """All EMF metrics in ``PutLogEvents``'s ``logEvents``; a bad document is logged and skipped."""
@@ -27,11 +24,9 @@ def metrics_from_events(events: Iterable[dict[str, object]], log_group: str) -> 
 
 
 def publish(batches: Iterable[MetricBatch], account_id: str, region: str) -> None:
-    """``PutMetricData`` for every batch, split into calls of at most 1000 data points."""
-    from localstack.aws.connect import connect_to
+    """Hand every data point to the harness's batching publisher (``metrics_publisher``): the
+    thread forwarding a function's logs does not wait for CloudWatch."""
+    from rez_localstack.metrics_publisher import publish as put
 
-    cloudwatch = connect_to(aws_access_key_id=account_id, region_name=region).cloudwatch
     for batch in batches:
-        for start in range(0, len(batch.metric_data), PUT_METRIC_DATA_MAX):
-            chunk = batch.metric_data[start : start + PUT_METRIC_DATA_MAX]
-            cloudwatch.put_metric_data(Namespace=batch.namespace, MetricData=chunk)
+        put(account_id, region, batch.namespace, batch.metric_data)

@@ -21,7 +21,9 @@ from localstack.aws.api.logs import (
 from localstack.services.logs.models import get_moto_logs_backend
 from localstack.services.logs.provider import LogsProvider
 
+from rez_localstack.emf.extract import MetricBatch
 from rez_localstack.emf.publish import metrics_from_events, publish
+from rez_localstack.lambda_metrics.durations import duration_metrics
 from rez_localstack.logs_insights import QuerySyntaxError, UnsupportedQueryError, parse_query
 from rez_localstack.logs_service.event_source import (
     LogGroupNotFoundError,
@@ -30,6 +32,7 @@ from rez_localstack.logs_service.event_source import (
 from rez_localstack.logs_service.event_source import log_group_name as name_of_log_group
 from rez_localstack.logs_service.queries import QueryRegistry, QueryRun, failed_run, new_run
 from rez_localstack.logs_service.query_definitions import QueryDefinitionStore
+from rez_localstack.metrics_publisher import logs_delivered
 
 LOG = logging.getLogger(__name__)
 
@@ -81,12 +84,17 @@ class RezLogsProvider(LogsProvider):
         response = super().put_log_events(
             context, log_group_name, log_stream_name, log_events, *args, **kwargs
         )
-        batches = metrics_from_events(log_events or [], log_group_name)
-        if batches:
-            try:
+        try:
+            batches = metrics_from_events(log_events or [], log_group_name)
+            durations = duration_metrics(log_group_name, log_events or [])
+            if durations:
+                batches.append(MetricBatch("AWS/Lambda", durations))
+            if batches:
                 publish(batches, context.account_id, context.region)
-            except Exception:
-                LOG.exception("EMF metrics from %s could not be published", log_group_name)
+        except Exception:
+            LOG.exception("EMF metrics from %s could not be published", log_group_name)
+        finally:
+            logs_delivered(log_group_name)
         return response
 
     # ------------------------------------------------------------ Logs Insights

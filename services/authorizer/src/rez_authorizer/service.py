@@ -25,6 +25,7 @@ from rez_authorizer.tokens import (
     bearer_token,
 )
 from rez_telemetry import AUTHORIZER_DECISIONS, logger, metrics
+from rez_telemetry.metrics import TOKENS_REFUSED
 
 DECISION_LOG_EVENT: Final = "Authorizer decision"
 MAX_DETAIL_CHARS: Final = 200
@@ -94,4 +95,8 @@ def reject(reason: RejectionReason, detail: str) -> NoReturn:
         detail=detail[:MAX_DETAIL_CHARS],
     )
     metrics.record_count(AUTHORIZER_DECISIONS, 1, {"Decision": str(Decision.UNAUTHORIZED)})
+    if reason not in SERVER_SIDE_REASONS:
+        # The caller's token, not our failure: the error alarm subtracts these from Lambda's
+        # Errors (each refusal raises, and Lambda counts it), so bad tokens never page anyone.
+        metrics.record_count(TOKENS_REFUSED, 1)
     raise UnauthorizedError(reason)

@@ -144,6 +144,8 @@ def test_bad_tokens_are_401_with_their_reason_logged(hs256_env, kit, context, ca
     assert decision["level"] == "WARNING"
     assert not [line for line in captured.logs if line["level"] == "ERROR"]
     assert captured.metric_values("AuthorizerDecisions")[0]["Decision"] == "unauthorized"
+    # AND counted as a refused token (the error alarm subtracts these from Lambda's Errors)
+    assert [m["TokensRefused"] for m in captured.metric_values("TokensRefused")] == [1]
     if token:
         assert token not in captured.everything()
 
@@ -178,6 +180,8 @@ def test_an_unreadable_secret_is_401_logged_as_error(aws, kit, context, captured
     unauthorized(kit.event(EVENT, kit.hs256()), context)
     [decision] = captured.decisions()
     assert (decision["reason"], decision["level"]) == ("keys_unavailable", "ERROR")
+    # AND it is not a refused token: the error alarm counts it
+    assert captured.metric_values("TokensRefused") == []
 
 
 def test_missing_configuration_is_401_naming_the_variable(aws, kit, context, captured):

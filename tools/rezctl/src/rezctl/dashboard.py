@@ -111,30 +111,18 @@ def _metric_row(row: Sequence[Any]) -> tuple[MetricId, dict[str, Any]]:
     return MetricId.of(namespace, name, dimensions), options
 
 
-def _is_percentile(stat: str) -> bool:
-    return re.fullmatch(r"p\d+(\.\d+)?", stat) is not None
-
-
 class _Sources:
     """Fetch and list with one target and time range (what the evaluator calls back)."""
 
     def __init__(self, target: Target, start: dt.datetime, end: dt.datetime) -> None:
         self.target, self.start, self.end = target, start, end
 
-    substituted: bool = False
-
     def fetch(self, queries: Sequence[tuple[MetricId, str]], period: int) -> list[Points]:
+        """Each query's points, percentiles (p95, p99) included: CloudWatch computes them, on
+        AWS and on the local harness alike."""
         if not queries:
             return []
-        try:
-            series = fetch(self.target, queries, start=self.start, end=self.end, period=period)
-        except ClientError:
-            # The harness's CloudWatch has no percentile statistics (AWS has): show the maximum.
-            if not any(_is_percentile(stat) for _, stat in queries):
-                raise
-            self.substituted = True
-            queries = [(m, "Maximum" if _is_percentile(s) else s) for m, s in queries]
-            series = fetch(self.target, queries, start=self.start, end=self.end, period=period)
+        series = fetch(self.target, queries, start=self.start, end=self.end, period=period)
         return [s.as_map() for s in series]
 
     def list(self, namespace: str, name: str) -> list[MetricId]:
@@ -189,8 +177,6 @@ def build_panel(widget: dict[str, Any], sources: _Sources) -> Panel:
                         ids[str(options.get("id", ""))] = item
                         if options.get("visible", True):
                             panel.lines.append(shown)
-        if sources.substituted:
-            panel.title += " [max: no percentiles here]"
     except (MathError, KeyError, ValueError) as error:
         panel.error = f"cannot evaluate: {error}"
     except Exception as error:  # one widget's failure must not cost the whole picture

@@ -1,7 +1,8 @@
 """The seed's five SLIs measured on a deployed stage (`rezctl slo`).
 
 - API Availability, 99.9% (30d): `APIRequestCount` by StatusCode per minute (5xx = failed);
-- API Response Time, p95 < 500 ms and p99 < 1000 ms: `duration_ms` of "API response sent" lines;
+- API Response Time, p95 < 500 ms and p99 < 1000 ms: CloudWatch's percentiles of `APIResponseTime`
+  per endpoint (the worst endpoint's shown) and its `TC(500:)`/`TC(1000:)` counts of slow requests;
 - Message Processing Success Rate, 99.5% (30d): `MessagesProcessed` completed / all processed;
 - Message Processing Latency, p95 < 10 s end to end: records' `updated_at - created_at`, completed;
 - Notification Delivery Success Rate, 99% (7d): `NotificationsSent` success / (success + failure).
@@ -16,11 +17,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Final
 
-from rezctl.logs import run_query
 from rezctl.metrics import MetricId, fetch, list_series
 from rezctl.names import NAMESPACE
 from rezctl.records import from_item, parse_time
-from rezctl.slo_math import SloResult, availability_slo, latency_slo, ratio_slo
+from rezctl.slo_math import (
+    SloResult,
+    availability_slo,
+    latency_slo,
+    latency_slo_from_statistics,
+    ratio_slo,
+)
 from rezctl.target import Target
 
 DAY: Final = dt.timedelta(days=1)
@@ -31,11 +37,6 @@ WINDOWS: Final = {
     "processing_latency": 30 * DAY,
     "notification_success": 7 * DAY,
 }
-API_LINES_QUERY: Final = (
-    "fields duration_ms\n"
-    '| filter message = "API response sent" and ispresent(duration_ms)\n'
-    "| limit 10000"
-)
 
 
 def _status_totals(
@@ -109,25 +110,48 @@ def api_availability(target: Target, end: dt.datetime, window: dt.timedelta) -> 
     )
 
 
+API_LATENCY_LIMITS: Final = ((95.0, 500.0), (99.0, 1000.0))
+
+
 def api_response_time(
     target: Target, end: dt.datetime, window: dt.timedelta, sleep: Callable[[float], None] | None
 ) -> SloResult:
-    """p95/p99 of the API's own response times (its "API response sent" lines)."""
-    rows = run_query(
-        target,
-        API_LINES_QUERY,
-        start=end - window,
-        end=end,
-        log_groups=[target.names.log_group("web-api")],
-        sleep=sleep,
+    """p95/p99 of `APIResponseTime` as CloudWatch computes them, per endpoint series (a
+    percentile cannot be merged across series: the worst endpoint's is the SLI), and the
+    requests slower than each limit (`TC(limit:)`, summed: they set the error budget)."""
+    del sleep  # metrics only: no Logs Insights query to wait for
+    start = end - window
+    series = [
+        metric
+        for metric in list_series(target, NAMESPACE, "APIResponseTime", {"Stage": target.stage})
+        if metric.dimension("Endpoint") is not None
+    ]
+    stats = ["SampleCount"] + [f"p{rank:g}" for rank, _ in API_LATENCY_LIMITS]
+    stats += [f"TC({limit:g}:)" for _, limit in API_LATENCY_LIMITS]
+    period = int(window.total_seconds())
+    data = fetch(
+        target, [(m, stat) for m in series for stat in stats], start=start, end=end, period=period
     )
-    values = [float(row["duration_ms"]) for row in rows if row.get("duration_ms")]
-    return latency_slo(
+    events = 0.0
+    worst: dict[float, float | None] = {rank: None for rank, _ in API_LATENCY_LIMITS}
+    slower: dict[float, float] = {limit: 0.0 for _, limit in API_LATENCY_LIMITS}
+    for index in range(len(series)):
+        by_stat = dict(zip(stats, data[index * len(stats) : (index + 1) * len(stats)], strict=True))
+        events += by_stat["SampleCount"].total()
+        for rank, limit in API_LATENCY_LIMITS:
+            values = by_stat[f"p{rank:g}"].values
+            if values:
+                found = worst[rank]
+                worst[rank] = max(values) if found is None else max(found, *values)
+            slower[limit] += by_stat[f"TC({limit:g}:)"].total()
+    return latency_slo_from_statistics(
         "API Response Time",
-        values=values,
-        limits=[(95, 500.0), (99, 1000.0)],
+        events=events,
+        percentiles=worst,
+        slower=slower,
+        limits=API_LATENCY_LIMITS,
         window=window,
-        source='logs: duration_ms of "API response sent" (web-api)',
+        source="metric APIResponseTime: p95/p99 per endpoint (worst shown), TC(limit:) counts",
     )
 
 

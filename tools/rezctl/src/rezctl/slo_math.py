@@ -176,6 +176,50 @@ def latency_slo(
     )
 
 
+def latency_slo_from_statistics(
+    name: str,
+    *,
+    events: float,
+    percentiles: dict[float, float | None],
+    slower: dict[float, float],
+    limits: Sequence[tuple[float, float]],
+    window: dt.timedelta,
+    unit: str = "ms",
+    budget_unit: str = "slow requests",
+    source: str = "",
+) -> SloResult:
+    """`pXX < threshold` from CloudWatch's statistics rather than raw values: `events` (the
+    SampleCount), `percentiles` (rank -> pXX, the worst series' when several), `slower`
+    (threshold -> events above it, a `TC(threshold:)` count). The budget is the same as
+    `latency_slo`'s: at most `events x (1 - XX/100)` slow events."""
+    parts: list[str] = []
+    chosen: tuple[float, float, float] | None = None
+    met = True
+    for rank, threshold in limits:
+        value = percentiles.get(rank)
+        parts.append(f"p{rank:g} {value:.0f} {unit}" if value is not None else f"p{rank:g} -")
+        allowed = events * (1.0 - rank / 100.0)
+        used = float(slower.get(threshold, 0.0))
+        met = met and (value is None or value < threshold)
+        pressure = used / allowed if allowed else (math.inf if used else 0.0)
+        if chosen is None or pressure > chosen[0]:
+            chosen = (pressure, allowed, used)
+    assert chosen is not None
+    objective = ", ".join(f"p{rank:g} < {threshold:g} {unit}" for rank, threshold in limits)
+    return SloResult(
+        name=name,
+        objective=f"{objective} over {_days(window)}",
+        window=window,
+        sli=", ".join(parts) if events else "no data",
+        met=met,
+        budget_allowed=chosen[1],
+        budget_used=chosen[2],
+        budget_unit=budget_unit,
+        events=int(events),
+        source=source,
+    )
+
+
 def _days(window: dt.timedelta) -> str:
     seconds = int(window.total_seconds())
     if seconds % 86400 == 0:

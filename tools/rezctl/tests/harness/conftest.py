@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from rez_demo.local_parameters import DEMO_TOPIC, local_parameters
+from rez_demo.local_parameters import ALARM_TEST_PARAMETERS, DEMO_TOPIC, local_parameters
 from rezctl.target import Target
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -69,7 +69,8 @@ def deployed(harness: dict[str, Any]) -> Iterator[Target]:
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
 
-    parameters = local_parameters(harness["ntfy"])
+    # the monitoring stack as the end-to-end suite deploys it, which shares this harness
+    parameters = {**local_parameters(harness["ntfy"]), "monitoring": ALARM_TEST_PARAMETERS}
     deploy_all(
         STAGE,
         harness["endpoint"],

@@ -127,6 +127,11 @@ def test_dashboard_image_has_the_twelve_widgets(deployed: Target, sent: list[Any
     assert out.stat().st_size > 10_000
     created = next(p for p in board.panels if p.title == "Messages Created (24h)")
     assert created.error is None
+    # percentiles as CloudWatch computes them, on the harness too: real p99 and p95 lines
+    for title in ("Lambda Duration (p99)", "API Response Time (p95)"):
+        panel = next(p for p in board.panels if p.title == title)
+        assert panel.error is None, panel.error
+        assert any(line.points for line in panel.lines), title
 
 
 def test_slo_report_counts_what_this_module_produced(
@@ -151,6 +156,9 @@ def test_slo_report_counts_what_this_module_produced(
         assert grown(results, name) == SENT
         assert results[name].budget_used == before[name].budget_used
     assert grown(results, "Message Processing Latency") == SENT
+    # the API-latency SLI from CloudWatch's percentiles of APIResponseTime
+    assert grown(results, "API Response Time") >= SENT
+    assert results["API Response Time"].sli.startswith("p95 ")
     assert grown(results, "API Availability") >= SENT
     assert results["API Availability"].budget_used == before["API Availability"].budget_used
     out = io.StringIO()

@@ -151,3 +151,22 @@ def test_availability_counts_the_minute_with_5xx_as_down(target: Target, stage_d
     assert availability.budget_used == 1
     assert availability.events == 110
     assert availability.sli.startswith("98.182%")
+
+
+def test_latency_from_cloudwatch_statistics_budgets_the_slow_requests():
+    from rezctl.slo_math import latency_slo_from_statistics
+
+    # GIVEN 1000 requests, p95 420 ms, p99 1300 ms; 40 above 500 ms, 15 above 1000 ms
+    result = latency_slo_from_statistics(
+        "API Response Time",
+        events=1000,
+        percentiles={95.0: 420.0, 99.0: 1300.0},
+        slower={500.0: 40.0, 1000.0: 15.0},
+        limits=[(95.0, 500.0), (99.0, 1000.0)],
+        window=dt.timedelta(days=30),
+    )
+    # THEN p99 misses its limit: 15 slow requests against 10 allowed sets the budget
+    assert result.sli == "p95 420 ms, p99 1300 ms"
+    assert not result.met
+    assert (result.budget_allowed, result.budget_used) == pytest.approx((10.0, 15.0))
+    assert result.exhausted

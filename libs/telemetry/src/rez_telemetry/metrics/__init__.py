@@ -27,6 +27,7 @@ from rez_telemetry.metrics.names import (
     NOTIFICATION_DURATION,
     NOTIFICATIONS_SENT,
     PROCESSING_DURATION,
+    TOKENS_REFUSED,
     Unit,
 )
 from rez_telemetry.metrics.recorder import MetricsRecorder
@@ -44,6 +45,7 @@ __all__ = [
     "NOTIFICATIONS_SENT",
     "NOTIFICATION_DURATION",
     "PROCESSING_DURATION",
+    "TOKENS_REFUSED",
     "Backend",
     "MetricsLifecycleHook",
     "MetricsRecorder",

@@ -20,6 +20,10 @@ DLQ_MESSAGE_COUNT: Final = "DLQMessageCount"  # Count
 API_REQUEST_COUNT: Final = "APIRequestCount"  # Count; Endpoint, StatusCode
 API_RESPONSE_TIME: Final = "APIResponseTime"  # Milliseconds; Endpoint
 AUTHORIZER_DECISIONS: Final = "AuthorizerDecisions"  # Count; Decision (allowed/denied/unauth.)
+# Count, Stage only: callers' tokens the authorizer refused (bad, expired, forged...), not its own
+# failures. Lambda counts each refusal as an error (a TOKEN authorizer answers 401 by raising), so
+# the authorizer's error alarm watches AWS/Lambda Errors minus this.
+TOKENS_REFUSED: Final = "TokensRefused"
 COLD_START: Final = "ColdStart"  # Count; function_name (as Powertools does)
 
 STAGE_DIMENSION: Final = "Stage"

@@ -1,0 +1,1 @@
+"""SQS queue metrics LocalStack does not publish (``ApproximateAgeOfOldestMessage``)."""
