@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 from uv import find_uv_bin
@@ -120,11 +121,46 @@ def _externally_managed_python(root: Path) -> Path:
     return python
 
 
+def _local_uv_wheel(directory: Path) -> Path:
+    """A wheel named ``uv`` whose ``uv`` script runs this machine's uv.
+
+    What ``pip install uv`` would fetch from PyPI, served from a folder instead (``PIP_NO_INDEX``,
+    ``PIP_FIND_LINKS``): tests reach no network but loopback, and the bootstrap's own steps (a
+    venv of its own, pip inside it, the system Python untouched) are what is under test.
+    """
+    version = "0.0.1"
+    files = {
+        f"uv-{version}.data/scripts/uv": f'#!/bin/sh\nexec "{find_uv_bin()}" "$@"\n',
+        f"uv-{version}.dist-info/METADATA": (
+            f"Metadata-Version: 2.1\nName: uv\nVersion: {version}\n"
+        ),
+        f"uv-{version}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: rez-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = f"uv-{version}.dist-info/RECORD"
+    directory.mkdir(parents=True, exist_ok=True)
+    wheel = directory / f"uv-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in files.items():
+            entry = zipfile.ZipInfo(name)
+            entry.external_attr = 0o755 << 16  # pip keeps the mode: the script is executable
+            archive.writestr(entry, text)
+        archive.writestr(record, "".join(f"{name},,\n" for name in [*files, record]))
+    return wheel
+
+
 def test_bootstrap_installs_uv_beside_an_externally_managed_python(tmp_path: Path) -> None:
     # GIVEN no uv anywhere on PATH, and a python3 that refuses `pip install` (PEP 668)
     python = _externally_managed_python(tmp_path / "system")
     path = f"{python.parent}:{SYSTEM_PATH}"
-    env = _clean_env(PATH=path, REZ_TOOLS_DIR=str(tmp_path / "tools"))
+    wheels = _local_uv_wheel(tmp_path / "wheels").parent
+    env = _clean_env(
+        PATH=path,
+        REZ_TOOLS_DIR=str(tmp_path / "tools"),
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(wheels),
+    )
     assert shutil.which("uv", path=path) is None
     refused = subprocess.run(
         [str(python), "-m", "pip", "install", "--dry-run", "uv"],
