@@ -130,7 +130,10 @@ def _local_uv_wheel(directory: Path) -> Path:
     """
     version = "0.0.1"
     files = {
-        f"uv-{version}.data/scripts/uv": f'#!/bin/sh\nexec "{find_uv_bin()}" "$@"\n',
+        # `#!python`: pip points it at the venv's interpreter
+        f"uv-{version}.data/scripts/uv": (
+            f"#!python\nimport os, sys\nos.execv({find_uv_bin()!r}, ['uv', *sys.argv[1:]])\n"
+        ),
         f"uv-{version}.dist-info/METADATA": (
             f"Metadata-Version: 2.1\nName: uv\nVersion: {version}\n"
         ),
@@ -144,7 +147,8 @@ def _local_uv_wheel(directory: Path) -> Path:
     with zipfile.ZipFile(wheel, "w") as archive:
         for name, text in files.items():
             entry = zipfile.ZipInfo(name)
-            entry.external_attr = 0o755 << 16  # pip keeps the mode: the script is executable
+            entry.create_system = 3  # Unix, so pip reads the mode below
+            entry.external_attr = 0o100755 << 16
             archive.writestr(entry, text)
         archive.writestr(record, "".join(f"{name},,\n" for name in [*files, record]))
     return wheel
