@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rez_telemetry.config import ConfigurationError
+
 __all__ = [
     "ConfigurationError",
     "IdempotencyConflictError",
@@ -94,12 +96,3 @@ class InvalidDeliveryError(MessageError, ValueError):
         super().__init__(f"invalid delivery: {reason} (body of {body_size} bytes)")
         self.reason = reason
         self.body_size = body_size
-
-
-class ConfigurationError(MessageError, RuntimeError):
-    """An environment variable is missing or malformed; `variable` names it."""
-
-    def __init__(self, variable: str, reason: str) -> None:
-        super().__init__(f"environment variable {variable}: {reason}")
-        self.variable = variable
-        self.reason = reason

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Final
 
+from rez_telemetry.config import AWS_LAMBDA_FUNCTION_NAME, STAGE, STAGES, stage_or_none
+
 __all__ = [
     "AWS_LAMBDA_FUNCTION_NAME",
     "AWS_LAMBDA_INITIALIZATION_TYPE",
@@ -39,7 +41,6 @@ __all__ = [
 ]
 
 # -- ours ------------------------------------------------------------------------------------
-STAGE: Final = "STAGE"
 SERVICE_NAME: Final = "SERVICE_NAME"
 LOG_LEVEL: Final = "LOG_LEVEL"
 LOG_LEVEL_AWS_SDK: Final = "LOG_LEVEL_AWS_SDK"
@@ -54,7 +55,6 @@ TRACE_SAMPLE_RATE: Final = "TRACE_SAMPLE_RATE"
 TRACE_SAMPLE_RESERVOIR: Final = "TRACE_SAMPLE_RESERVOIR"
 
 # -- set by Lambda ---------------------------------------------------------------------------
-AWS_LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
 AWS_LAMBDA_INITIALIZATION_TYPE: Final = "AWS_LAMBDA_INITIALIZATION_TYPE"
 AWS_XRAY_DAEMON_ADDRESS: Final = "AWS_XRAY_DAEMON_ADDRESS"
 XRAY_TRACE_ID: Final = "_X_AMZN_TRACE_ID"
@@ -68,8 +68,6 @@ OTEL_EXPORTER_SIGNALS: Final = (
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 )
 
-STAGES: Final = frozenset({"dev", "stage", "prod"})
-"""The deployment stages; function names end in one (`rez-agent-web-api-dev`)."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -110,16 +108,5 @@ def read_float(name: str) -> float | None:
 
 
 def stage() -> str | None:
-    """`STAGE`, else the stage suffix of the function name (`rez-agent-web-api-dev` -> `dev`).
-
-    Lambda always sets the function name, and ours end in their stage, so a function deployed
-    without `STAGE` still says where it runs. None when neither tells.
-    """
-    explicit = read(STAGE)
-    if explicit is not None:
-        return explicit
-    function_name = read(AWS_LAMBDA_FUNCTION_NAME)
-    if function_name is None:
-        return None
-    _, dash, suffix = function_name.rpartition("-")
-    return suffix if dash and suffix in STAGES else None
+    """`STAGE`, else the function name's suffix (`rez_telemetry.config.stage_or_none`)."""
+    return stage_or_none(os.environ)

@@ -11,10 +11,11 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from rez_messages import ConfigurationError
 from rez_processor import bootstrap
 from rez_processor.handler import handler
 from rez_processor.notifier import LambdaNotifierClient
+from rez_processor.settings import ProcessorSettings
+from rez_telemetry.config import ConfigurationError
 from rez_telemetry.tracing import tracer
 
 FUNCTION = "rez-agent-notification-service-dev"
@@ -33,7 +34,7 @@ def _answer(document, function_error=None):
 def notifier_api(dynamodb):
     """The real wiring, with the Lambda API stubbed (moto cannot run the notifier here)."""
     assert tracer.backend_name == "otel"  # tracing up first: clients created now are traced
-    deps = bootstrap.build_from_environment()
+    deps = bootstrap.build(ProcessorSettings.from_env())
     client = boto3.client("lambda", region_name="us-east-1")
     sent_payloads: list[dict] = []
     # The Stubber answers at before-call; record the payload as sent, after every other hook.
@@ -167,9 +168,7 @@ def test_last_attempt_on_dynamodb_marks_failed(
     dynamodb_repository.mark_processing(message.message_id, retry_if_attempts_below=2)
     stubber.add_response(
         "invoke",
-        _answer(
-            {"errorType": "NtfyRejectedError", "errorMessage": "ntfy answered 400"}, "Unhandled"
-        ),
+        _answer({"status": "not_sent", "reason": "rejected", "detail": "ntfy answered 400"}),
     )
     record = sqs_record(message, receive_count=3)
     # WHEN the last allowed delivery fails
@@ -179,7 +178,7 @@ def test_last_attempt_on_dynamodb_marks_failed(
     failed = dynamodb_repository.get(message.message_id)
     assert (failed.status, failed.error) == (
         "failed",
-        "notifier failed: NtfyRejectedError: ntfy answered 400",
+        "notification not sent: rejected: ntfy answered 400",
     )
 
 
