@@ -4,6 +4,7 @@ Import the DynamoDB adapter from `rez_messages.dynamodb` (it imports botocore) a
 of environment variables from `rez_messages.config`.
 """
 
+from rez_messages.creation import Created, PublishFailedError, create_and_publish
 from rez_messages.exceptions import (
     ConfigurationError,
     IdempotencyConflictError,
@@ -29,6 +30,7 @@ from rez_messages.repository import IdempotentCreate, MessageRepository, Page
 
 __all__ = [
     "ConfigurationError",
+    "Created",
     "Delivery",
     "IdempotencyConflictError",
     "IdempotentCreate",
@@ -48,8 +50,10 @@ __all__ = [
     "MessageType",
     "Page",
     "Payload",
+    "PublishFailedError",
     "SNSMessagePublisher",
     "StatusConflictError",
+    "create_and_publish",
     "new_message",
     "parse_delivery",
 ]

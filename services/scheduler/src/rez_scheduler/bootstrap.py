@@ -1,23 +1,23 @@
 """Wiring: the scheduler's dependencies, built from the environment once per cold start.
 
-boto3 clients are created on first use (never at import). Tests call `override(...)` with fakes
-or moto-backed adapters and `reset()` afterwards.
+The services share one idiom (`rez_telemetry.config.Wiring`): `dependencies()` builds on first
+use (boto3 clients included, never at import), `override(...)` puts tests' fakes or moto-backed
+adapters in, `reset()` forgets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from rez_messages import MessagePublisher, MessageRepository, config
-from rez_scheduler.service import Retry
+from rez_messages import MessagePublisher, MessageRepository
+from rez_messages.config import ProducerSettings
+from rez_messages.creation import Retry
+from rez_messages.repository import utc_now
+from rez_telemetry.config import Wiring
 
-__all__ = ["SchedulerDependencies", "build_from_environment", "dependencies", "override", "reset"]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["SchedulerDependencies", "build", "dependencies", "override", "reset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,50 +26,30 @@ class SchedulerDependencies:
 
     repository: MessageRepository
     publisher: MessagePublisher
-    topic_arn: str
     stage: str
     retention: timedelta
     retry: Retry
-    clock: Callable[[], datetime] = _utc_now
+    clock: Callable[[], datetime] = utc_now
 
 
-def build_from_environment() -> SchedulerDependencies:
-    """Read STAGE, MESSAGES_TABLE, TOPIC_ARN, MESSAGE_RETENTION_DAYS; create the boto3 clients."""
+def build(settings: ProducerSettings) -> SchedulerDependencies:
+    """The dependencies for `settings`; creates the boto3 clients (DynamoDB, SNS)."""
     import boto3
 
     from rez_messages.dynamodb import DynamoDBMessageRepository
     from rez_messages.publishing import SNSMessagePublisher
     from rez_telemetry import retry_policy
 
-    stage = config.stage()
-    table = config.messages_table()
-    topic_arn = config.topic_arn()
-    retention = config.retention()
     return SchedulerDependencies(
-        repository=DynamoDBMessageRepository(table, boto3.client("dynamodb")),
-        publisher=SNSMessagePublisher(topic_arn, boto3.client("sns")),
-        topic_arn=topic_arn,
-        stage=stage,
-        retention=retention,
+        repository=DynamoDBMessageRepository(settings.messages_table, boto3.client("dynamodb")),
+        publisher=SNSMessagePublisher(settings.topic_arn, boto3.client("sns")),
+        stage=settings.stage,
+        retention=settings.retention,
         retry=retry_policy(operation="sns.publish"),
     )
 
 
-_current: dict[str, SchedulerDependencies] = {}
-
-
-def dependencies() -> SchedulerDependencies:
-    """The dependencies of this execution environment (built on first call, then reused)."""
-    if "deps" not in _current:
-        _current["deps"] = build_from_environment()
-    return _current["deps"]
-
-
-def override(deps: SchedulerDependencies) -> None:
-    """Use `deps` from now on (tests)."""
-    _current["deps"] = deps
-
-
-def reset() -> None:
-    """Forget the dependencies; the next call rebuilds them from the environment."""
-    _current.clear()
+_wiring: Wiring[SchedulerDependencies] = Wiring(lambda: build(ProducerSettings.from_env()))
+dependencies = _wiring.dependencies
+override = _wiring.override
+reset = _wiring.reset
