@@ -1,20 +1,23 @@
 """Wiring: the repository, the publisher and the settings, built from the environment once.
 
-Nothing is created at import; `dependencies()` builds on first use (boto3 clients included) and
-caches for the execution environment. Tests `override(...)` with fakes or moto-backed objects and
-`reset()` between cases. The health route never asks for these, so it answers even when the
-configuration is broken.
+The services share one idiom (`rez_telemetry.config.Wiring`): `dependencies()` builds on first
+use (boto3 clients included, never at import; not cached on failure), `override(...)` puts
+tests' fakes or moto-backed objects in, `reset()` forgets. The health route never asks for these,
+so it answers even when the configuration is broken.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rez_messages import MessagePublisher, MessageRepository
+from rez_messages.config import ProducerSettings
 from rez_messages.repository import utc_now
+from rez_telemetry.config import Wiring
+
+__all__ = ["Dependencies", "build", "dependencies", "override", "reset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,45 +31,22 @@ class Dependencies:
     now: Callable[[], datetime] = utc_now
 
 
-def build_from_env() -> Dependencies:
-    """Read `STAGE`, `MESSAGES_TABLE`, `TOPIC_ARN`, `MESSAGE_RETENTION_DAYS`; create the clients."""
+def build(settings: ProducerSettings) -> Dependencies:
+    """The dependencies for `settings`; creates the boto3 clients (DynamoDB, SNS)."""
     import boto3
 
-    from rez_messages import SNSMessagePublisher, config
+    from rez_messages import SNSMessagePublisher
     from rez_messages.dynamodb import DynamoDBMessageRepository
 
-    stage = config.stage()
-    table, topic, retention = config.messages_table(), config.topic_arn(), config.retention()
     return Dependencies(
-        repository=DynamoDBMessageRepository(table, boto3.client("dynamodb")),
-        publisher=SNSMessagePublisher(topic, boto3.client("sns")),
-        stage=stage,
-        retention=retention,
+        repository=DynamoDBMessageRepository(settings.messages_table, boto3.client("dynamodb")),
+        publisher=SNSMessagePublisher(settings.topic_arn, boto3.client("sns")),
+        stage=settings.stage,
+        retention=settings.retention,
     )
 
 
-_lock = threading.Lock()
-_current: Dependencies | None = None
-
-
-def dependencies() -> Dependencies:
-    """The execution environment's dependencies (built at first use; not cached on failure)."""
-    global _current
-    with _lock:
-        if _current is None:
-            _current = build_from_env()
-        return _current
-
-
-def override(deps: Dependencies) -> None:
-    """Use `deps` instead of building from the environment (tests)."""
-    global _current
-    with _lock:
-        _current = deps
-
-
-def reset() -> None:
-    """Forget the dependencies (tests)."""
-    global _current
-    with _lock:
-        _current = None
+_wiring: Wiring[Dependencies] = Wiring(lambda: build(ProducerSettings.from_env()))
+dependencies = _wiring.dependencies
+override = _wiring.override
+reset = _wiring.reset

@@ -298,7 +298,7 @@ def test_a_failed_publication_is_a_500_that_leaks_nothing(event, call, captured)
     # AND the stored message is marked failed with the reason, and the error is logged
     [stored] = repository.list_all().items
     assert stored.status == "failed"
-    assert "publish failed" in (stored.error or "")
+    assert "publish to SNS failed" in (stored.error or "")
     [failure] = captured.lines("API request failed")
     assert failure["level"] == "ERROR"
     [count] = [m for m in captured.metrics("APIRequestCount") if "Endpoint" in m]
