@@ -15,7 +15,6 @@ from rez_messages.notification import InvalidNotificationRequestError
 __all__ = [
     "InvalidMessageError",
     "InvalidNotificationRequestError",
-    "NotifierConfigurationError",
     "NtfyError",
     "NtfyRateLimitedError",
     "NtfyRejectedError",
@@ -23,10 +22,6 @@ __all__ = [
     "NtfyUnavailableError",
     "RateLimitWaitTooLongError",
 ]
-
-
-class NotifierConfigurationError(RuntimeError):
-    """An environment variable is missing or malformed: a deployment fault, not a message fault."""
 
 
 class NtfyError(Exception):

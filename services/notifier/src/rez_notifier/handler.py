@@ -32,7 +32,7 @@ def _deadline(context: Any, now: float) -> float:
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Notify the message named in the payload; answer with `NotificationAnswer` (a dict)."""
     request = NotificationRequest.from_payload(event)
-    notifier = bootstrap.notifier()
+    notifier = bootstrap.dependencies()
     result = send_notification(
         notifier,
         message_id=request.message_id,
