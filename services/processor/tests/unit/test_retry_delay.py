@@ -115,7 +115,7 @@ def test_rate_limit_waits_for_the_next_token_at_least():
         NotifierError("InvalidMessageError", "unknown priority"),
         NotifierError("MessageNotFoundError", "message x not found"),
         NotifierError("InvalidResponse", "unexpected notifier answer"),
-        NotifierError("NotifierConfigurationError", "NTFY_URL is not set"),
+        NotifierError("ConfigurationError", "environment variable NTFY_URL: is empty"),
         RuntimeError("disk on fire"),
     ],
 )
