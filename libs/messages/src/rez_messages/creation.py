@@ -15,16 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Final
 
+from rez_messages.config import ProducerSettings
 from rez_messages.exceptions import MessageError
 from rez_messages.model import Message, MessageStatus, MessageType
 from rez_messages.publishing import MessagePublisher
-from rez_messages.repository import MessageRepository
+from rez_messages.repository import MessageRepository, utc_now
 from rez_telemetry import correlation, logger, metrics, tracer
 from rez_telemetry.metrics.names import MESSAGES_CREATED
 
-__all__ = ["Created", "PublishFailedError", "Retry", "create_and_publish"]
+__all__ = [
+    "Created",
+    "Producer",
+    "PublishFailedError",
+    "Retry",
+    "build_producer",
+    "create_and_publish",
+]
 
 Retry = Callable[..., Any]
 """Calls `fn(*args)` with retries (a `rez_telemetry.resilience.RetryPolicy` instance)."""
@@ -34,6 +43,37 @@ CREATED_EVENTS: Final = {
     MessageType.SCHEDULED_HELLO: "Scheduled message created",
     MessageType.MANUAL: "Manual message created",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Producer:
+    """What a service that creates messages works with (the scheduler's, the web API's wiring).
+
+    `retry` wraps each publication (None: one attempt); `now` is the clock of `created_at`.
+    """
+
+    repository: MessageRepository
+    publisher: MessagePublisher
+    stage: str
+    retention: timedelta
+    retry: Retry | None = None
+    now: Callable[[], datetime] = utc_now
+
+
+def build_producer(settings: ProducerSettings, *, retry: Retry | None = None) -> Producer:
+    """The DynamoDB repository and SNS publisher for `settings` (boto3 clients created now)."""
+    import boto3
+
+    from rez_messages.dynamodb import DynamoDBMessageRepository
+    from rez_messages.publishing import SNSMessagePublisher
+
+    return Producer(
+        repository=DynamoDBMessageRepository(settings.messages_table, boto3.client("dynamodb")),
+        publisher=SNSMessagePublisher(settings.topic_arn, boto3.client("sns")),
+        stage=settings.stage,
+        retention=settings.retention,
+        retry=retry,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,6 @@ def handler(event: Any, context: Any) -> dict[str, str]:
         stage=deps.stage,
         retention=deps.retention,
         retry=deps.retry,
-        now=deps.clock(),
+        now=deps.now(),
     )
     return result.as_dict()

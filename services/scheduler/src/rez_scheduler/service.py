@@ -70,7 +70,7 @@ def create_scheduled_message(
     publisher: MessagePublisher,
     stage: str,
     retention: timedelta,
-    retry: Retry,
+    retry: Retry | None,
     now: datetime,
 ) -> ScheduledMessage:
     """Store a `scheduled_hello` message and publish it (with retries).
