@@ -8,9 +8,8 @@ of rez_telemetry reads `os.environ` or spells a variable's name.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Final
-
-from rez_telemetry.config import AWS_LAMBDA_FUNCTION_NAME, STAGE, STAGES, stage_or_none
 
 __all__ = [
     "AWS_LAMBDA_FUNCTION_NAME",
@@ -33,14 +32,17 @@ __all__ = [
     "TRACE_SAMPLE_RESERVOIR",
     "TRACING_BACKEND",
     "XRAY_TRACE_ID",
+    "process_environment",
     "read",
     "read_bool",
     "read_float",
     "resolve",
     "stage",
+    "stage_of",
 ]
 
 # -- ours ------------------------------------------------------------------------------------
+STAGE: Final = "STAGE"
 SERVICE_NAME: Final = "SERVICE_NAME"
 LOG_LEVEL: Final = "LOG_LEVEL"
 LOG_LEVEL_AWS_SDK: Final = "LOG_LEVEL_AWS_SDK"
@@ -55,6 +57,7 @@ TRACE_SAMPLE_RATE: Final = "TRACE_SAMPLE_RATE"
 TRACE_SAMPLE_RESERVOIR: Final = "TRACE_SAMPLE_RESERVOIR"
 
 # -- set by Lambda ---------------------------------------------------------------------------
+AWS_LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
 AWS_LAMBDA_INITIALIZATION_TYPE: Final = "AWS_LAMBDA_INITIALIZATION_TYPE"
 AWS_XRAY_DAEMON_ADDRESS: Final = "AWS_XRAY_DAEMON_ADDRESS"
 XRAY_TRACE_ID: Final = "_X_AMZN_TRACE_ID"
@@ -68,6 +71,9 @@ OTEL_EXPORTER_SIGNALS: Final = (
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 )
 
+
+STAGES: Final = frozenset({"dev", "stage", "prod"})
+"""The deployment stages; function names end in one (`rez-agent-web-api-dev`)."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -107,6 +113,25 @@ def read_float(name: str) -> float | None:
         return None
 
 
+def process_environment() -> Mapping[str, str]:
+    """The process environment as it is now (for readers that take an optional mapping)."""
+    return os.environ
+
+
+def stage_of(environment: Mapping[str, str]) -> str | None:
+    """`STAGE`, else the stage suffix of the function name (`rez-agent-web-api-dev` -> `dev`).
+
+    Lambda always sets the function name, and ours end in their stage, so a function deployed
+    without `STAGE` still says where it runs. None when neither tells.
+    """
+    explicit = (environment.get(STAGE) or "").strip()
+    if explicit:
+        return explicit
+    function_name = (environment.get(AWS_LAMBDA_FUNCTION_NAME) or "").strip()
+    _, dash, suffix = function_name.rpartition("-")
+    return suffix if dash and suffix in STAGES else None
+
+
 def stage() -> str | None:
-    """`STAGE`, else the function name's suffix (`rez_telemetry.config.stage_or_none`)."""
-    return stage_or_none(os.environ)
+    """The stage of this process (`stage_of` the environment)."""
+    return stage_of(os.environ)

@@ -5,20 +5,19 @@ its own package; `environ` defaults to `os.environ`, read when called, never at 
 with `ConfigurationError` naming the variable. Each `bootstrap` keeps its dependencies in one
 `Wiring`: built lazily on first use, `override(...)` for tests, `reset()` to forget.
 
-A leaf module (standard library only), so every layer may import it.
+It depends on nothing but `rez_telemetry._env` (where every variable's name is spelled), so
+every layer may import it.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Final
+
+from rez_telemetry import _env
+from rez_telemetry._env import STAGE, STAGES
 
 __all__ = [
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "STAGE",
-    "STAGES",
     "ConfigurationError",
     "Wiring",
     "environment",
@@ -27,11 +26,6 @@ __all__ = [
     "stage",
     "stage_or_none",
 ]
-
-STAGE: Final = "STAGE"
-AWS_LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
-STAGES: Final = ("dev", "stage", "prod")
-"""The deployment stages; function names end in one (`rez-agent-web-api-dev`)."""
 
 
 class ConfigurationError(RuntimeError):
@@ -48,7 +42,7 @@ class ConfigurationError(RuntimeError):
 
 def environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:
     """`environ`, or the process environment as it is now."""
-    return os.environ if environ is None else environ
+    return _env.process_environment() if environ is None else environ
 
 
 def optional(name: str, environ: Mapping[str, str] | None = None) -> str | None:
@@ -66,19 +60,8 @@ def required(name: str, environ: Mapping[str, str] | None = None) -> str:
 
 
 def stage_or_none(environ: Mapping[str, str] | None = None) -> str | None:
-    """`STAGE`, else the stage suffix of the function name (`rez-agent-web-api-dev` -> `dev`).
-
-    Lambda always sets the function name, and ours end in their stage, so a function deployed
-    without `STAGE` still says where it runs. None when neither tells.
-    """
-    explicit = optional(STAGE, environ)
-    if explicit is not None:
-        return explicit
-    function_name = optional(AWS_LAMBDA_FUNCTION_NAME, environ)
-    if function_name is None:
-        return None
-    _, dash, suffix = function_name.rpartition("-")
-    return suffix if dash and suffix in STAGES else None
+    """`STAGE`, else the stage suffix of the function name (`rez-agent-web-api-dev` -> `dev`)."""
+    return _env.stage_of(environment(environ))
 
 
 def stage(environ: Mapping[str, str] | None = None) -> str:
@@ -87,7 +70,7 @@ def stage(environ: Mapping[str, str] | None = None) -> str:
     if value is None:
         raise ConfigurationError(STAGE, "is not set (nor a function name ending in a stage)")
     if value not in STAGES:
-        raise ConfigurationError(STAGE, f"{value!r} is not one of {', '.join(STAGES)}")
+        raise ConfigurationError(STAGE, f"{value!r} is not one of dev, stage, prod")
     return value
 
 
