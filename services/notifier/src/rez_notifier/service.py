@@ -6,7 +6,8 @@ Order of protections around the POST (each attempt):
            └─ shared rate limit (waits for a token, bounded by the invocation's deadline)
                 └─ HTTP POST to ntfy
 The breaker wraps the whole retry loop so one failed invocation counts once, matching the
-seed's trace (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit state). The AWS and
+trace in docs/observability.md (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit
+state). The AWS and
 HTTP spans come from `rez_telemetry`'s instrumentation of the clients (see `bootstrap`).
 
 The circuit is shared: another instance may open it while this one is still retrying. Before

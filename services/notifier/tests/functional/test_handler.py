@@ -43,7 +43,7 @@ def test_a_message_is_sent_and_its_ntfy_id_recorded(
     assert request.headers["X-Correlation-ID"] == invoke_event["correlation_id"]
     assert request.content.decode().endswith(f"correlation_id: {invoke_event['correlation_id']}")
     assert "Authorization" not in request.headers
-    # AND the seed's log events were written with the correlation on every line
+    # AND the log events of docs/observability.md were written with the correlation on every line
     [sending] = logs("Sending notification to ntfy.sh")
     assert sending["attempt"] == 1
     [sent] = logs("Notification sent successfully")

@@ -69,7 +69,7 @@ def store(dynamodb_repository):
     return store
 
 
-def test_batch_processed_end_to_end_with_the_seed_trace(
+def test_batch_processed_end_to_end_with_the_documented_trace(
     notifier_api, store, sqs_record, make_batch, dynamodb_repository, lambda_context, telemetry
 ):
     stubber, sent_payloads = notifier_api
@@ -97,7 +97,7 @@ def test_batch_processed_end_to_end_with_the_seed_trace(
     assert consumer["attributes"]["correlation_id"] == message.correlation_id
     assert consumer["attributes"]["message_id"] == message.message_id
     assert consumer["attributes"]["message_type"] == "scheduled_hello"
-    # AND under it the seed's subtree, in order
+    # AND under it the processor's part of the trace (docs/observability.md), in order
     children = sorted(
         (s for s in spans if s["parent_id"] == consumer["span_id"]), key=lambda s: s["start"]
     )

@@ -31,7 +31,9 @@ def test_created_message_is_notified_and_completed(
     ]
 
 
-def test_seed_log_events_for_a_processed_message(ctx, stored, sqs_record, make_batch, telemetry):
+def test_documented_log_events_for_a_processed_message(
+    ctx, stored, sqs_record, make_batch, telemetry
+):
     message = stored()
     process_batch(make_batch(sqs_record(message, receive_count=1)), ctx)
     # THEN "SQS message received" carries the attempt, the ids of the record

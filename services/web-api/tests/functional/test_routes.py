@@ -66,7 +66,7 @@ def test_create_stores_publishes_and_answers_202(aws, event, call, captured):
     assert published["MessageAttributes"]["message_type"]["StringValue"] == "manual"
 
 
-def test_create_logs_the_seed_events_and_records_the_metrics(aws, event, call, captured):
+def test_create_logs_the_documented_events_and_records_the_metrics(aws, event, call, captured):
     answer = call(event("createMessage.json"))
     message_id = answer.body["message_id"]
     [received] = captured.lines("API request received")
