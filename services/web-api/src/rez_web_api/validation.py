@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
-from rez_messages import MessageStatus, Payload
-from rez_messages.repository import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from rez_messages import InvalidPayloadError, MessageStatus, Payload
+from rez_messages.repository import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, validate_idempotency_key
 from rez_messages.validation import json_type, payload_problems
 from rez_web_api.problems import ProblemError, bad_request, not_found
 
@@ -22,7 +22,6 @@ MAX_REQUEST_BYTES: Final = 16 * 1024
 CREATE_FIELDS: Final = ("message", "title", "priority", "tags")
 LIST_PARAMETERS: Final = ("status", "limit", "cursor")
 MAX_CURSOR_CHARS: Final = 2048
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[\x21-\x7e]{1,255}$")
 _JSON_MEDIA: Final = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 #: The model's field names, as the API calls them.
 _API_FIELD: Final = {"body": "message"}
@@ -159,12 +158,10 @@ def parse_idempotency_key(value: str | None) -> str | None:
     """The `Idempotency-Key` header: 1-255 printable ASCII characters without spaces."""
     if value is None:
         return None
-    if not _IDEMPOTENCY_KEY.fullmatch(value):
-        raise bad_request(
-            "invalid-header",
-            "Idempotency-Key must be 1-255 printable ASCII characters without spaces",
-        )
-    return value
+    try:
+        return validate_idempotency_key(value)
+    except InvalidPayloadError as error:
+        raise bad_request("invalid-header", f"Idempotency-Key {error.reason}") from None
 
 
 def parse_list_query(query: dict[str, str], multi: dict[str, list[str]]) -> ListMessages:
