@@ -1,10 +1,10 @@
 """The rez_agent message: model and status machine, repository, publication format, config.
 
-Import the DynamoDB adapter from `rez_messages.dynamodb` (it imports botocore) and the readers
-of environment variables from `rez_messages.config`.
+Import the DynamoDB adapter from `rez_messages.dynamodb` (it imports botocore), the producers'
+use case from `rez_messages.creation`, the processor ↔ notifier contract from
+`rez_messages.notification` and the producers' settings from `rez_messages.config`.
 """
 
-from rez_messages.creation import Created, PublishFailedError, create_and_publish
 from rez_messages.exceptions import (
     ConfigurationError,
     IdempotencyConflictError,
@@ -30,7 +30,6 @@ from rez_messages.repository import IdempotentCreate, MessageRepository, Page
 
 __all__ = [
     "ConfigurationError",
-    "Created",
     "Delivery",
     "IdempotencyConflictError",
     "IdempotentCreate",
@@ -50,10 +49,8 @@ __all__ = [
     "MessageType",
     "Page",
     "Payload",
-    "PublishFailedError",
     "SNSMessagePublisher",
     "StatusConflictError",
-    "create_and_publish",
     "new_message",
     "parse_delivery",
 ]

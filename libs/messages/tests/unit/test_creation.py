@@ -12,10 +12,9 @@ from rez_messages import (
     MessageStatus,
     MessageType,
     Payload,
-    PublishFailedError,
-    create_and_publish,
     new_message,
 )
+from rez_messages.creation import PublishFailedError, create_and_publish
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

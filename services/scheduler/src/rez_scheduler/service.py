@@ -14,11 +14,9 @@ from rez_messages import (
     MessageRepository,
     MessageType,
     Payload,
-    PublishFailedError,
-    create_and_publish,
     new_message,
 )
-from rez_messages.creation import Retry
+from rez_messages.creation import PublishFailedError, Retry, create_and_publish
 from rez_scheduler.schedule_input import ScheduleOverrides
 from rez_telemetry import correlation, tracer
 

@@ -13,16 +13,14 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from rez_messages import (
-    Created,
     Message,
     MessagePublisher,
     MessageRepository,
     MessageType,
     Page,
-    PublishFailedError,
-    create_and_publish,
     new_message,
 )
+from rez_messages.creation import Created, PublishFailedError, create_and_publish
 from rez_web_api.validation import CreateMessage, ListMessages
 
 __all__ = [
