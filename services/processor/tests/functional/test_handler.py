@@ -42,7 +42,11 @@ def notifier_api(dynamodb):
         "before-parameter-build",
         lambda params, **_: sent_payloads.append(json.loads(params["Payload"])),
     )
-    bootstrap.override(dataclasses.replace(deps, notifier=LambdaNotifierClient(FUNCTION, client)))
+    # The Stubber answers in the order it is called: records one after another, so each test's
+    # queued answers meet the records they are meant for (concurrency has its own tests).
+    bootstrap.override(
+        dataclasses.replace(deps, notifier=LambdaNotifierClient(FUNCTION, client), concurrency=1)
+    )
     with Stubber(client) as stubber:
         yield stubber, sent_payloads
 
