@@ -23,7 +23,8 @@ web-api -> DynamoDB + SNS -> SQS -> processor -> notifier -> mock ntfy):
   which separates the API's own path from the pipeline competing for the one LocalStack process.
 
 Each phase also prints the CPU the LocalStack process and the functions' processes used. The
-seed's SLOs are printed beside the figures with the ratio to them (the issue's goal: <= 0.1).
+SLOs of docs/observability.md are printed beside the figures with the ratio to them (the goal:
+<= 0.1).
 Whatever it started is stopped on the way out, interrupted (Ctrl-C, SIGTERM) or not.
 """
 

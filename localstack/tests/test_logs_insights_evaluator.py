@@ -112,7 +112,7 @@ EVENTS = [
 ]
 
 
-def test_seed_query_1_all_logs_of_one_correlation_id_oldest_first() -> None:
+def test_saved_query_1_all_logs_of_one_correlation_id_oldest_first() -> None:
     result = rows(
         "fields @timestamp, @message, level, message_id, correlation_id\n"
         f'| filter correlation_id = "{CORRELATION}"\n'
@@ -130,7 +130,7 @@ def test_seed_query_1_all_logs_of_one_correlation_id_oldest_first() -> None:
     assert all(r["@ptr"] for r in result)
 
 
-def test_seed_query_2_error_count_by_message_id_highest_first() -> None:
+def test_saved_query_2_error_count_by_message_id_highest_first() -> None:
     result = rows(
         "fields message_id, @message\n"
         '| filter level = "ERROR"\n'
@@ -144,7 +144,7 @@ def test_seed_query_2_error_count_by_message_id_highest_first() -> None:
     ]
 
 
-def test_seed_query_3_average_and_max_duration_of_post_requests() -> None:
+def test_saved_query_3_average_and_max_duration_of_post_requests() -> None:
     result = rows(
         "fields duration_ms\n"
         '| filter path = "/api/messages" and method = "POST"\n'
@@ -154,7 +154,7 @@ def test_seed_query_3_average_and_max_duration_of_post_requests() -> None:
     assert result == [{"avg_duration_ms": "100.25", "max_duration_ms": "120"}]
 
 
-def test_seed_query_4_failed_notifications_newest_first() -> None:
+def test_saved_query_4_failed_notifications_newest_first() -> None:
     result = rows(
         "fields @timestamp, message_id, error\n"
         '| filter @message like "Notification failed"\n'

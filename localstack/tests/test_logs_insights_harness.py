@@ -1,4 +1,4 @@
-"""CloudWatch Logs Insights through boto3 against the harness: the seed's four queries and more."""
+"""CloudWatch Logs Insights through boto3 against the harness: the four saved queries and more."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ from tests.conftest import short_uid, wait_until
 
 CORRELATION = "660e9500-f39c-52e5-b827-557766551111"
 
-# The seed's queries (rez_agent-observability.md, "CloudWatch Logs Insights Queries"), verbatim.
-SEED_QUERY_1 = """fields @timestamp, @message, level, message_id, correlation_id
+# The saved queries of docs/observability.md, verbatim.
+SAVED_QUERY_1 = """fields @timestamp, @message, level, message_id, correlation_id
 | filter correlation_id = "660e9500-f39c-52e5-b827-557766551111"
 | sort @timestamp asc"""
-SEED_QUERY_2 = """fields message_id, @message
+SAVED_QUERY_2 = """fields message_id, @message
 | filter level = "ERROR"
 | stats count() as error_count by message_id
 | sort error_count desc"""
-SEED_QUERY_3 = """fields duration_ms
+SAVED_QUERY_3 = """fields duration_ms
 | filter path = "/api/messages" and method = "POST"
 | stats avg(duration_ms) as avg_duration_ms, max(duration_ms) as max_duration_ms"""
-SEED_QUERY_4 = """fields @timestamp, message_id, error
+SAVED_QUERY_4 = """fields @timestamp, message_id, error
 | filter @message like "Notification failed"
 | sort @timestamp desc"""
 
@@ -75,7 +75,7 @@ def table(response: dict[str, Any]) -> list[dict[str, str]]:
 
 @pytest.fixture
 def service_logs(log_group: Callable[..., str]) -> tuple[list[str], int]:
-    """Two services' log groups with the lines the seed's queries look for."""
+    """Two services' log groups with the lines the saved queries look for."""
     now = int(time.time() * 1000) - 60_000
     web_api = log_group(
         [
@@ -161,7 +161,7 @@ def service_logs(log_group: Callable[..., str]) -> tuple[list[str], int]:
     return [web_api, notifier], now
 
 
-def test_seed_query_1_follows_one_correlation_id_across_services(
+def test_saved_query_1_follows_one_correlation_id_across_services(
     client: Callable[[str], Any], service_logs: tuple[list[str], int]
 ) -> None:
     groups, now = service_logs
@@ -170,7 +170,7 @@ def test_seed_query_1_follows_one_correlation_id_across_services(
         logGroupNames=groups,
         startTime=now // 1000 - 60,
         endTime=now // 1000 + 60,
-        queryString=SEED_QUERY_1,
+        queryString=SAVED_QUERY_1,
     )
     rows = table(response)
     assert response["status"] == "Complete"
@@ -186,7 +186,7 @@ def test_seed_query_1_follows_one_correlation_id_across_services(
     assert response["statistics"]["recordsScanned"] == 8
 
 
-def test_seed_query_2_counts_errors_by_message_id(
+def test_saved_query_2_counts_errors_by_message_id(
     client: Callable[[str], Any], service_logs: tuple[list[str], int]
 ) -> None:
     groups, now = service_logs
@@ -195,7 +195,7 @@ def test_seed_query_2_counts_errors_by_message_id(
         logGroupIdentifiers=groups,
         startTime=now // 1000 - 60,
         endTime=now // 1000 + 60,
-        queryString=SEED_QUERY_2,
+        queryString=SAVED_QUERY_2,
     )
     assert table(response) == [
         {"message_id": "m1", "error_count": "2"},
@@ -203,7 +203,7 @@ def test_seed_query_2_counts_errors_by_message_id(
     ]
 
 
-def test_seed_query_3_averages_post_latency(
+def test_saved_query_3_averages_post_latency(
     client: Callable[[str], Any], service_logs: tuple[list[str], int]
 ) -> None:
     groups, now = service_logs
@@ -212,12 +212,12 @@ def test_seed_query_3_averages_post_latency(
         logGroupName=groups[0],
         startTime=now // 1000 - 60,
         endTime=now // 1000 + 60,
-        queryString=SEED_QUERY_3,
+        queryString=SAVED_QUERY_3,
     )
     assert table(response) == [{"avg_duration_ms": "200", "max_duration_ms": "300"}]
 
 
-def test_seed_query_4_lists_failed_notifications_newest_first(
+def test_saved_query_4_lists_failed_notifications_newest_first(
     client: Callable[[str], Any], service_logs: tuple[list[str], int]
 ) -> None:
     groups, now = service_logs
@@ -226,7 +226,7 @@ def test_seed_query_4_lists_failed_notifications_newest_first(
         logGroupNames=groups,
         startTime=now // 1000 - 60,
         endTime=now // 1000 + 60,
-        queryString=SEED_QUERY_4,
+        queryString=SAVED_QUERY_4,
     )
     assert [(r["message_id"], r["error"]) for r in table(response)] == [
         ("m1", "HTTP 500"),

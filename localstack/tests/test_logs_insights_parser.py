@@ -68,7 +68,7 @@ def test_tokenizer_rejects_unterminated_or_unknown_input(text: str) -> None:
 # ---------------------------------------------------------------- parser
 
 
-def test_seed_query_1_parses_into_fields_filter_sort() -> None:
+def test_saved_query_1_parses_into_fields_filter_sort() -> None:
     query = parse_query(
         "fields @timestamp, @message, level, message_id, correlation_id\n"
         '| filter correlation_id = "660e9500-f39c-52e5-b827-557766551111"\n'

@@ -20,11 +20,11 @@ FUNCTIONS = {
     "notifier": f"rez-agent-notification-service-{STAGE}",
 }
 LOG_GROUPS = [f"/aws/lambda/{name}" for name in FUNCTIONS.values()]
-# The seed's query 1, verbatim but for the ID.
+# Saved query 1 (docs/observability.md), verbatim but for the ID.
 QUERY_1 = """fields @timestamp, @message, level, message_id, correlation_id
 | filter correlation_id = "{cid}"
 | sort @timestamp asc"""
-SEED_METRICS = {
+DOCUMENTED_METRICS = {
     "MessagesCreated",
     "MessagesProcessed",
     "NotificationsSent",
@@ -108,7 +108,7 @@ def test_every_hop_of_an_api_message_carries_its_correlation_id(api, tokens, ntf
     processor_lines = per_group[f"/aws/lambda/{FUNCTIONS['processor']}"]
     assert {line.get("message_id") for line in processor_lines if "message" in line} >= {message_id}
 
-    # AND the seed's query 1 finds all of them, across the log groups, in time order
+    # AND saved query 1 finds all of them, across the log groups, in time order
     rows = run_query(aws, QUERY_1.format(cid=correlation_id), since_ms // 1000)
     expected = sum(len(lines) for lines in per_group.values())
     assert len(rows) == expected
@@ -136,7 +136,7 @@ def test_every_hop_of_an_api_message_carries_its_correlation_id(api, tokens, ntf
     assert invoke.find("notifier") is not None
 
 
-def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
+def test_a_scheduled_message_makes_the_documented_trace(harness, aws, system, ntfy):
     # GIVEN the schedule fired once
     import httpx
 
@@ -165,7 +165,7 @@ def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
 
     [root] = wait_for(one_tree, timeout=30)
 
-    # THEN it has the seed's shape: Lambda's segments for the scheduler, then its code:
+    # THEN it has the shape docs/observability.md shows: Lambda's segments for the scheduler, then its code:
     # PutItem, Publish -> processor -> UpdateItem, GetItem, Invoke -> notifier (breaker state,
     # ntfy POST) -> UpdateItem
     assert (root.name, root.span["attributes"]["xray.origin"]) == (
@@ -197,7 +197,7 @@ def test_a_scheduled_message_makes_the_seeds_trace(harness, aws, system, ntfy):
         == f"rez-agent-circuit-breaker-{STAGE}"
     ]
     assert breaker_reads, "the notifier reads the circuit breaker's state"
-    # AND the segments carry the seed's annotations
+    # AND the spans carry the annotations docs/observability.md lists
     annotated = [n for n in root.walk() if (n.span.get("attributes") or {}).get("message_id")]
     assert {n.span["attributes"]["correlation_id"] for n in annotated} == {correlation_id}
     assert {n.span["attributes"].get("message_type") for n in annotated} >= {"scheduled_hello"}
@@ -234,7 +234,7 @@ def test_the_service_graph_has_the_systems_nodes_and_edges(harness, aws, system,
     assert {("notifier", "DynamoDB"), ("notifier", "127.0.0.1")} <= found
 
 
-def test_the_seeds_custom_metrics_are_published_with_stage(aws, system, api, tokens, ntfy):
+def test_the_documented_custom_metrics_are_published_with_stage(aws, system, api, tokens, ntfy):
     # GIVEN at least one message went through (posted here, so the test stands alone)
     token = tokens.mint()
     body = f"metrics-{uuid.uuid4().hex[:8]}"
@@ -250,11 +250,11 @@ def test_the_seeds_custom_metrics_are_published_with_stage(aws, system, api, tok
         with_stage = {
             m["MetricName"] for m in metrics if {"Name": "Stage", "Value": STAGE} in m["Dimensions"]
         }
-        return with_stage if with_stage >= SEED_METRICS else None
+        return with_stage if with_stage >= DOCUMENTED_METRICS else None
 
-    # THEN every metric of the seed's table that this flow emits is there, with Stage
+    # THEN every metric of docs/observability.md's table that this flow emits is there, with Stage
     names = wait_for(published, timeout=60)
-    assert names >= SEED_METRICS
+    assert names >= DOCUMENTED_METRICS
 
 
 def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, system, ntfy):

@@ -1,10 +1,10 @@
-"""8. Deployed: every resource of the seed exists with the seed's names and settings.
+"""Deployed: every resource of docs/observability.md exists with its names and settings.
 
 Read back through the AWS APIs (boto3 against the harness) after the session deployed every stack
 with the real templates and zips, so a template the local AWS ignores in part, or a harness that
 drops a property, fails here rather than in production. Names, handlers and queries come from the
-templates and docs/contracts.md where they are written; the seed's numbers (thresholds, periods,
-retention, sampling) are literals below, as the specification.
+templates and docs/contracts.md where they are written; docs/observability.md's numbers
+(thresholds, periods, retention, sampling) are literals below, as the specification.
 """
 
 from __future__ import annotations
@@ -63,11 +63,11 @@ FUNCTIONS: dict[str, tuple[str, str, set[str]]] = {
 }
 FUNCTION_NAMES = {name for name, _, _ in FUNCTIONS.values()}
 
-# The seed: "Retention Period — dev: 7 days".
+# docs/observability.md, Logs: retention 7 days in dev.
 DEV_LOG_RETENTION_DAYS = 7
 
-# The seed's "CloudWatch Logs Insights Queries", verbatim.
-SEED_QUERIES = [
+# The saved queries of docs/observability.md, verbatim.
+SAVED_QUERIES = [
     "fields @timestamp, @message, level, message_id, correlation_id\n"
     '| filter correlation_id = "660e9500-f39c-52e5-b827-557766551111"\n'
     "| sort @timestamp asc",
@@ -304,10 +304,10 @@ def test_schedule_targets_the_scheduler_function(
 
 # ---------------------------------------------------------------- alarms
 
-# The seed's six alarms: (namespace, metric, dimensions, statistic, period s, threshold,
-# operator, alert topic). Severity picks the topic: High -> critical (paging + chat),
+# The six alarms of docs/observability.md: (namespace, metric, dimensions, statistic, period s,
+# threshold, operator, alert topic). Severity picks the topic: High -> critical (paging + chat),
 # Medium and chat-only -> warning, Medium and e-mail-only -> info.
-SEED_ALARMS: dict[str, tuple[str, str, dict[str, str], str, int, float, str, str]] = {
+DOCUMENTED_ALARMS: dict[str, tuple[str, str, dict[str, str], str, int, float, str, str]] = {
     # 1. DLQ has messages: > 0 over 1 minute
     "dlq": (
         "AWS/SQS",
@@ -388,16 +388,16 @@ def alarms(system, aws: Aws) -> list[dict[str, Any]]:
 
 def test_exactly_the_templates_alarms_are_deployed(alarms, templates):
     declared = resources_of_type(templates["monitoring"], "AWS::CloudWatch::Alarm")
-    # the reconciler's own "stuck messages" alarm lives in its stack, beside the seed's
+    # the reconciler's own "stuck messages" alarm lives in its stack, beside the documented six
     own = resources_of_type(templates["reconciler"], "AWS::CloudWatch::Alarm")
     assert sorted(a["AlarmName"] for a in alarms) == sorted(
         render(r["Properties"]["AlarmName"]) for r in [*declared.values(), *own.values()]
     )
-    assert len(alarms) == len(SEED_ALARMS) + len(own)
+    assert len(alarms) == len(DOCUMENTED_ALARMS) + len(own)
 
 
 # The parameter that sets each alarm's period or threshold (this suite lowers them: see
-# ALARM_TEST_PARAMETERS); the template's default must be the seed's value.
+# ALARM_TEST_PARAMETERS); the template's default must be the documented value.
 PERIOD_PARAMETER = {60: "MinuteAlarmPeriodSeconds", 300: "FiveMinuteAlarmPeriodSeconds"}
 THRESHOLD_PARAMETER = {
     "p99": "ProcessorDurationP99ThresholdMs",
@@ -431,20 +431,20 @@ def watched_metric(alarm: dict[str, Any]) -> tuple[str, str, dict[str, str], str
     )
 
 
-@pytest.mark.parametrize("seed_alarm", sorted(SEED_ALARMS))
-def test_seed_alarm(seed_alarm, alarms, system, templates):
-    namespace, metric, dimensions, statistic, period, threshold, operator, topic = SEED_ALARMS[
-        seed_alarm
+@pytest.mark.parametrize("documented_alarm", sorted(DOCUMENTED_ALARMS))
+def test_documented_alarm(documented_alarm, alarms, system, templates):
+    namespace, metric, dimensions, statistic, period, threshold, operator, topic = DOCUMENTED_ALARMS[
+        documented_alarm
     ]
     (alarm,) = [a for a in alarms if watched_metric(a)[:3] == (namespace, metric, dimensions)]
     parameters = templates["monitoring"]["Parameters"]
     assert watched_metric(alarm)[3] == statistic
-    # the seed's period is the template's default; this suite deploys it lowered
+    # the documented period is the template's default; this suite deploys it lowered
     assert int(parameters[PERIOD_PARAMETER[period]]["Default"]) == period
     assert watched_metric(alarm)[4] == int(ALARM_TEST_PARAMETERS[PERIOD_PARAMETER[period]])
     assert alarm["EvaluationPeriods"] == 1
-    if seed_alarm in THRESHOLD_PARAMETER:
-        name = THRESHOLD_PARAMETER[seed_alarm]
+    if documented_alarm in THRESHOLD_PARAMETER:
+        name = THRESHOLD_PARAMETER[documented_alarm]
         assert float(parameters[name]["Default"]) == threshold
         assert alarm["Threshold"] == float(ALARM_TEST_PARAMETERS[name])
     else:
@@ -453,7 +453,7 @@ def test_seed_alarm(seed_alarm, alarms, system, templates):
     assert alarm["ActionsEnabled"] is True
     assert alarm["AlarmActions"] == [system.outputs["shared"][topic]]
     assert alarm.get("OKActions", []) in ([], alarm["AlarmActions"])
-    # the seed: an alarm's description links its runbook
+    # docs/observability.md: an alarm's description names its runbook
     (runbook,) = re.findall(r"docs/runbooks/[a-z0-9-]+\.md", alarm["AlarmDescription"])
     assert (ROOT / runbook).is_file(), runbook
 
@@ -502,8 +502,9 @@ def stats_of(properties: dict[str, Any]) -> set[str]:
     return stats
 
 
-# The seed's twelve widgets, in order: (title, view, stacked, metric, dimension names, statistic)
-SEED_WIDGETS = [
+# The twelve widgets of docs/observability.md, in order: (title, view, stacked, metric,
+# dimension names, statistic)
+DOCUMENTED_WIDGETS = [
     ("Messages Created (24h)", "timeSeries", False, "MessagesCreated", {"MessageType"}, None),
     ("Messages Processed (24h)", "timeSeries", False, "MessagesProcessed", {"Status"}, None),
     ("Success Rate (24h)", "singleValue", None, "MessagesProcessed", {"Status"}, None),
@@ -532,14 +533,16 @@ def dashboard(system, aws: Aws, templates) -> dict[str, Any]:
     return body
 
 
-def test_dashboard_has_the_seeds_twelve_widgets_in_order(dashboard):
+def test_dashboard_has_the_documented_twelve_widgets_in_order(dashboard):
     titles = [w["properties"]["title"] for w in dashboard["widgets"]]
-    assert titles == [title for title, *_ in SEED_WIDGETS]
+    assert titles == [title for title, *_ in DOCUMENTED_WIDGETS]
 
 
-@pytest.mark.parametrize("position", range(len(SEED_WIDGETS)), ids=[w[0] for w in SEED_WIDGETS])
+@pytest.mark.parametrize(
+    "position", range(len(DOCUMENTED_WIDGETS)), ids=[w[0] for w in DOCUMENTED_WIDGETS]
+)
 def test_dashboard_widget(position, dashboard):
-    title, view, stacked, metric, split_by, statistic = SEED_WIDGETS[position]
+    title, view, stacked, metric, split_by, statistic = DOCUMENTED_WIDGETS[position]
     properties = dashboard["widgets"][position]["properties"]
     assert properties["title"] == title
     assert properties["view"] == view
@@ -601,20 +604,20 @@ def test_dev_samples_every_request_of_every_function(system, aws: Aws, templates
         ]
         applied = min(matching, key=lambda rule: rule["Priority"])
         assert applied["RuleName"] == declared["RuleName"], function
-        assert applied["FixedRate"] == 1.0, function  # the seed: dev 100 %
+        assert applied["FixedRate"] == 1.0, function  # docs/observability.md: dev 100 %
 
 
 # ---------------------------------------------------------------- Logs Insights
 
 
-def test_the_seeds_four_queries_are_saved(system, aws: Aws, templates):
+def test_the_documented_four_queries_are_saved(system, aws: Aws, templates):
     declared = resources_of_type(templates["shared"], "AWS::Logs::QueryDefinition")
     names = sorted(render(r["Properties"]["Name"]) for r in declared.values())
     prefix = f"rez-agent/{STAGE}/"
     saved = aws("logs").describe_query_definitions(queryDefinitionNamePrefix=prefix)
     definitions = sorted(saved["queryDefinitions"], key=lambda d: d["name"])
     assert [d["name"] for d in definitions] == names
-    assert [d["queryString"] for d in definitions] == SEED_QUERIES
+    assert [d["queryString"] for d in definitions] == SAVED_QUERIES
     for definition in definitions:
         assert set(definition["logGroupNames"]) == {f"/aws/lambda/{f}" for f in FUNCTION_NAMES}
 

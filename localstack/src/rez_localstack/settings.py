@@ -78,7 +78,7 @@ LOCALSTACK_SETTINGS: dict[str, str] = {
     # Internal clients (API Gateway -> Lambda, SNS -> SQS, pollers, log forwarding) call the
     # gateway in-process instead of over HTTP: no socket, no server thread hand-off per call.
     "IN_MEMORY_CLIENT": "1",
-    # Issue 5 - the missing AWS behaviour (README "Missing AWS behaviour"):
+    # The missing AWS behaviour (README "Missing AWS behaviour"):
     # an unknown CloudFormation type fails its stack instead of being "deployed as a fallback";
     "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "0",
     # Logs with Insights, query definitions and EMF extraction (rez_localstack.logs_service);

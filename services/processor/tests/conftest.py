@@ -18,10 +18,11 @@ from moto import mock_aws
 from rez_messages import InMemoryMessageRepository, Message, MessageRepository
 from rez_messages.dynamodb import DynamoDBMessageRepository
 from rez_messages.model import MessageType, Payload, new_message
+from rez_messages.notification import NotificationAnswer, NotificationRequest, NotSentReason
 from rez_messages.testing import create_messages_table
 from rez_processor import bootstrap
 from rez_processor.deferral import DeferredCopy
-from rez_processor.notifier import NotificationResult, NotifierError
+from rez_processor.notifier import NotifierError
 from rez_processor.retry_delay import RetryDelays
 from rez_processor.service import ProcessingContext
 from rez_telemetry.testing import CapturedTelemetry, reset_telemetry
@@ -76,26 +77,38 @@ def telemetry(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Telemetry:
 class FakeNotifier:
     """A `NotifierClient` that records calls; `answers[message_id]` is a result or an error."""
 
-    answers: dict[str, NotificationResult | Exception] = field(default_factory=dict)
+    answers: dict[str, NotificationAnswer | Exception] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
 
-    def notify(
-        self, *, message_id: str, correlation_id: str, trace_context: str | None
-    ) -> NotificationResult:
+    def notify(self, request: NotificationRequest) -> NotificationAnswer:
         self.calls.append(
             {
-                "message_id": message_id,
-                "correlation_id": correlation_id,
-                "trace_context": trace_context,
+                "message_id": request.message_id,
+                "correlation_id": request.correlation_id,
+                "trace_context": request.trace_context,
             }
         )
-        answer = self.answers.get(message_id, NotificationResult("sent", f"ntfy-{message_id[:8]}"))
+        message_id = request.message_id
+        answer = self.answers.get(message_id, NotificationAnswer.sent(f"ntfy-{message_id[:8]}"))
         if isinstance(answer, Exception):
             raise answer
         return answer
 
     def fail(self, message_id: str, error_type: str, error_message: str = "boom") -> None:
+        """The notifier fails (a Lambda function error of type `error_type`)."""
         self.answers[message_id] = NotifierError(error_type, error_message)
+
+    def not_sent(
+        self,
+        message_id: str,
+        reason: NotSentReason,
+        retry_after_seconds: float | None = None,
+        detail: str = "not sent",
+    ) -> None:
+        """The notifier answers `not_sent` for `reason`."""
+        self.answers[message_id] = NotificationAnswer.not_sent(
+            reason, retry_after_seconds=retry_after_seconds, detail=detail
+        )
 
 
 @pytest.fixture
@@ -158,8 +171,8 @@ NOW_EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC).timestamp()
 
 
 def top_of_jitter_delays(**overrides: Any) -> RetryDelays:
-    """Retry delays pinned to the top of their jitter range (2, 4, 8 ... s) at `NOW_EPOCH`."""
-    settings: dict[str, Any] = {"random": lambda: 1.0, "clock": lambda: NOW_EPOCH}
+    """Retry delays pinned to the top of their jitter range (2, 4, 8 ... s)."""
+    settings: dict[str, Any] = {"random": lambda: 1.0}
     return RetryDelays(**(settings | overrides))
 
 
@@ -186,7 +199,7 @@ def ctx(
         repository=repository,
         notifier=notifier,
         max_receive_count=MAX_RECEIVE_COUNT,
-        retry_delays=top_of_jitter_delays(clock=clock),
+        retry_delays=top_of_jitter_delays(),
         visibility=visibility,
         deferral=deferral,
         clock=clock,

@@ -1,8 +1,15 @@
-"""Shared fixtures: the parsed templates and the repository root."""
+"""Shared fixtures: the parsed templates and the repository root.
+
+`iam_scan.py` (the scanner behind the IAM least-privilege test) is test code, kept beside the
+tests and loaded here under the name `iam_scan`: the suite runs with `--import-mode=importlib`,
+which puts no test directory on `sys.path`.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +19,19 @@ from rez_deploy.catalog import STACKS
 from rez_deploy.templates import load_template, template_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _load_iam_scan() -> None:
+    path = Path(__file__).with_name("iam_scan.py")
+    spec = importlib.util.spec_from_file_location("iam_scan", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["iam_scan"] = module  # before running it: its dataclasses look themselves up
+    spec.loader.exec_module(module)
+
+
+_load_iam_scan()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The seed's optional Grafana dashboard: CloudWatch data source, stage variable, three panels."""
+"""The optional Grafana dashboard: CloudWatch data source, stage variable, three panels."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every execution role allows exactly what its code calls, plus what Lambda itself needs.
 
-"What the code calls" comes from scanning the service's source (rez_deploy.iam_scan), so a new
+"What the code calls" comes from scanning the service's source (`iam_scan.py`, beside), so a new
 boto3 call without a matching permission fails here, and so does a permission nothing uses.
 """
 
@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from rez_deploy.iam_scan import service_actions, source_actions
+from iam_scan import service_actions, source_actions
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ENTRY_MODULES = {

@@ -1,4 +1,5 @@
-"""The seed's six alarms and twelve-widget dashboard, as deployed by monitoring.yaml."""
+"""The six alarms and the twelve-widget dashboard of docs/observability.md, as monitoring.yaml
+deploys them."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ EXPECTED = {
 }
 
 
-def test_exactly_the_seeds_alarms(templates):
+def test_exactly_the_documented_alarms(templates):
     assert set(alarms(templates)) == set(EXPECTED)
 
 
@@ -160,7 +161,7 @@ def dashboard(templates: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return sub_text(properties["DashboardName"]), json.loads(rendered)
 
 
-SEED_WIDGETS = [
+DOCUMENTED_WIDGETS = [
     ("Messages Created (24h)", "timeSeries"),
     ("Messages Processed (24h)", "timeSeries"),
     ("Success Rate (24h)", "singleValue"),
@@ -176,13 +177,13 @@ SEED_WIDGETS = [
 ]
 
 
-def test_dashboard_has_the_seeds_twelve_widgets_in_order(templates):
+def test_dashboard_has_the_documented_twelve_widgets_in_order(templates):
     name, body = dashboard(templates)
     assert name == "rez-agent-${Stage}-overview"
     widgets = body["widgets"]
     titles = [(w["properties"]["title"], w["properties"]["view"]) for w in widgets]
-    assert titles == SEED_WIDGETS
-    # reading order on the grid is the seed's order too
+    assert titles == DOCUMENTED_WIDGETS
+    # reading order on the grid is docs/observability.md's order too
     positions = [(w["y"], w["x"]) for w in widgets]
     assert positions == sorted(positions)
 

@@ -1,4 +1,4 @@
-"""One runbook per alarm, with the seed's five sections and AWS CLI commands that exist.
+"""One runbook per alarm, with five sections and AWS CLI commands that exist.
 
 The commands are checked against botocore's service models (the AWS CLI is generated from
 them): the service, the operation and every option must exist, so a typo or a renamed
@@ -76,7 +76,7 @@ def test_one_runbook_per_alarm():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_runbook_has_the_seeds_five_sections_in_order(name):
+def test_runbook_has_the_documented_five_sections_in_order(name):
     text = (RUNBOOKS / f"{name}.md").read_text(encoding="utf-8")
     headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
     assert headings == SECTIONS

@@ -1,4 +1,5 @@
-"""The shared stack encodes the seed's and contracts.md's data plane and observability settings."""
+"""The shared stack encodes the data plane and observability settings of docs/contracts.md and
+docs/observability.md."""
 
 from __future__ import annotations
 
@@ -98,7 +99,8 @@ def test_alert_topics_and_their_optional_subscriptions(templates):
         (v["Properties"]["TopicArn"]["Ref"], v["Properties"]["Protocol"], v["Condition"])
         for v in optional.values()
     }
-    # seed: critical -> paging + chat, warning -> chat, info -> e-mail; none by default
+    # docs/observability.md: critical -> paging + chat, warning -> chat, info -> e-mail; none by
+    # default
     assert routes == {
         ("AlertsCriticalTopic", "https", "HasPagingEndpoint"),
         ("AlertsCriticalTopic", "https", "HasChatWebhook"),
@@ -135,7 +137,7 @@ def test_secrets_are_named_per_stage_and_the_jwt_key_is_generated(templates):
     assert "SecretString" not in ntfy  # never a template parameter
 
 
-def test_sampling_rules_are_the_seeds(templates):
+def test_sampling_rules_are_the_documented_ones(templates):
     shared = templates["shared"]
     prod = shared["Resources"]["ProdSamplingRule"]
     dev = shared["Resources"]["DevSamplingRule"]
@@ -153,7 +155,7 @@ def test_sampling_rules_are_the_seeds(templates):
     assert dev_rule["FixedRate"] == 1.0
 
 
-SEED_QUERIES = [
+SAVED_QUERIES = [
     "fields @timestamp, @message, level, message_id, correlation_id\n"
     '| filter correlation_id = "660e9500-f39c-52e5-b827-557766551111"\n'
     "| sort @timestamp asc",
@@ -166,9 +168,9 @@ SEED_QUERIES = [
 ]
 
 
-def test_the_four_saved_queries_are_the_seeds_over_the_five_log_groups(templates):
+def test_the_four_saved_queries_are_the_documented_over_the_five_log_groups(templates):
     queries = resources_of_type(templates["shared"], "AWS::Logs::QueryDefinition")
-    assert [q["Properties"]["QueryString"] for q in queries.values()] == SEED_QUERIES
+    assert [q["Properties"]["QueryString"] for q in queries.values()] == SAVED_QUERIES
     expected_groups = [
         f"/aws/lambda/{name}-${{Stage}}"
         for name in (

@@ -1,7 +1,8 @@
 """The rez_agent message: model and status machine, repository, publication format, config.
 
-Import the DynamoDB adapter from `rez_messages.dynamodb` (it imports botocore) and the readers
-of environment variables from `rez_messages.config`.
+Import the DynamoDB adapter from `rez_messages.dynamodb` (it imports botocore), the producers'
+use case from `rez_messages.creation`, the processor ↔ notifier contract from
+`rez_messages.notification` and the producers' settings from `rez_messages.config`.
 """
 
 from rez_messages.exceptions import (

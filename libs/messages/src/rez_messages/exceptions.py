@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rez_telemetry.config import ConfigurationError
+
+if TYPE_CHECKING:
+    from rez_messages.validation import FieldProblem
+
 __all__ = [
     "ConfigurationError",
     "IdempotencyConflictError",
@@ -21,12 +29,22 @@ class MessageError(Exception):
 
 
 class InvalidPayloadError(MessageError, ValueError):
-    """A payload field is out of its bounds; `field` names it (for a 400 answer)."""
+    """Payload fields out of their bounds: `problems` lists every `(field, reason)` at once.
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    `field` and `reason` are the first problem's (for callers that answer one).
+    """
+
+    def __init__(self, field: str, reason: str, *more: tuple[str, str]) -> None:
+        self.problems: tuple[tuple[str, str], ...] = ((field, reason), *more)
+        super().__init__("; ".join(f"{name}: {why}" for name, why in self.problems))
         self.field = field
         self.reason = reason
+
+    @classmethod
+    def of(cls, problems: Sequence[FieldProblem]) -> InvalidPayloadError:
+        """The error for a non-empty list of problems (`rez_messages.validation`)."""
+        first, *rest = problems
+        return cls(first.field, first.detail, *((p.field, p.detail) for p in rest))
 
 
 class InvalidStatusTransitionError(MessageError):
@@ -94,12 +112,3 @@ class InvalidDeliveryError(MessageError, ValueError):
         super().__init__(f"invalid delivery: {reason} (body of {body_size} bytes)")
         self.reason = reason
         self.body_size = body_size
-
-
-class ConfigurationError(MessageError, RuntimeError):
-    """An environment variable is missing or malformed; `variable` names it."""
-
-    def __init__(self, variable: str, reason: str) -> None:
-        super().__init__(f"environment variable {variable}: {reason}")
-        self.variable = variable
-        self.reason = reason

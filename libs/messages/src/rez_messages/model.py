@@ -18,12 +18,20 @@ history under the correlation id). Any other change is refused with `InvalidStat
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from rez_messages.exceptions import InvalidPayloadError, InvalidStatusTransitionError
+from rez_messages.validation import (
+    DEFAULT_PRIORITY,
+    MAX_BODY_BYTES,
+    MAX_TAGS,
+    MAX_TITLE_CHARS,
+    PRIORITY_NAMES,
+    payload_problems,
+    priority_problem,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -41,20 +49,6 @@ __all__ = [
     "parse_timestamp",
     "sources_of",
 ]
-
-MAX_BODY_BYTES = 4096
-MAX_TITLE_CHARS = 250
-MAX_TAGS = 10
-DEFAULT_PRIORITY = 3
-#: ntfy's priority names (https://docs.ntfy.sh/publish/#message-priority); `urgent` is `max`.
-PRIORITY_NAMES: dict[str, int] = {
-    "min": 1,
-    "low": 2,
-    "default": 3,
-    "high": 4,
-    "max": 5,
-    "urgent": 5,
-}
 
 
 class MessageStatus(StrEnum):
@@ -102,74 +96,13 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def parse_priority(value: object) -> int:
-    """An ntfy priority 1-5 from an int, a digit string or a name (min ... max, urgent)."""
-    if isinstance(value, bool):
-        raise InvalidPayloadError(
-            "priority", "must be 1-5 or one of min/low/default/high/max/urgent"
-        )
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip().lower()
-        if text in PRIORITY_NAMES:
-            return PRIORITY_NAMES[text]
-        if not text.isdigit():
-            raise InvalidPayloadError(
-                "priority", f"unknown name {value!r}; use 1-5 or min/low/default/high/max/urgent"
-            )
-        number = int(text)
-    else:
-        raise InvalidPayloadError(
-            "priority", f"must be an integer or a name, got {type(value).__name__}"
-        )
-    if not 1 <= number <= 5:
-        raise InvalidPayloadError("priority", f"must be between 1 and 5, got {number}")
-    return number
-
-
-def _validate_body(body: object) -> str:
-    if not isinstance(body, str):
-        raise InvalidPayloadError("body", f"must be a string, got {type(body).__name__}")
-    size = len(body.encode("utf-8", errors="surrogatepass"))
-    if size == 0:
-        raise InvalidPayloadError("body", "must not be empty")
-    if size > MAX_BODY_BYTES:
-        raise InvalidPayloadError("body", f"must be at most {MAX_BODY_BYTES} bytes, got {size}")
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InvalidPayloadError("body", "is not valid UTF-8 (lone surrogate)") from error
-    return body
-
-
-def _validate_title(title: object) -> str | None:
-    if title is None:
-        return None
-    if not isinstance(title, str):
-        raise InvalidPayloadError("title", f"must be a string, got {type(title).__name__}")
-    if len(title) > MAX_TITLE_CHARS:
-        raise InvalidPayloadError(
-            "title", f"must be at most {MAX_TITLE_CHARS} characters, got {len(title)}"
-        )
-    return title or None
-
-
-def _validate_tags(tags: object) -> tuple[str, ...]:
-    if tags is None:
-        return ()
-    if isinstance(tags, str) or not isinstance(tags, Iterable):
-        raise InvalidPayloadError("tags", "must be a list of strings")
-    result = tuple(tags)
-    if len(result) > MAX_TAGS:
-        raise InvalidPayloadError("tags", f"must hold at most {MAX_TAGS} tags, got {len(result)}")
-    for index, tag in enumerate(result):
-        if not isinstance(tag, str) or not tag.strip():
-            raise InvalidPayloadError("tags", f"tag {index} must be a non-empty string")
-        if "," in tag:
-            raise InvalidPayloadError(
-                "tags", f"tag {index} must not contain a comma (ntfy separator)"
-            )
-    return result
+    """ntfy's priority 1-5 from an integer or one of its names (min ... max, urgent)."""
+    problem = priority_problem(value)
+    if isinstance(value, str) and problem is None:
+        return PRIORITY_NAMES[value]
+    if isinstance(value, int) and problem is None:
+        return value
+    raise InvalidPayloadError("priority", problem or "must be given")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,12 +122,19 @@ class Payload:
         priority: object = None,
         tags: object = None,
     ) -> Payload:
-        """Validate raw input (from JSON, an event, the environment) into a payload."""
+        """Validate raw input (from JSON, an event, the environment) into a payload.
+
+        Raises `InvalidPayloadError` naming every invalid field (`rez_messages.validation`).
+        """
+        problems = payload_problems(body, title, priority, tags)
+        if problems:
+            raise InvalidPayloadError.of(problems)
+        assert isinstance(body, str)
         return cls(
-            body=_validate_body(body),
-            title=_validate_title(title),
+            body=body,
+            title=str(title) if title else None,
             priority=DEFAULT_PRIORITY if priority is None else parse_priority(priority),
-            tags=_validate_tags(tags),
+            tags=tuple(str(tag) for tag in tags) if isinstance(tags, list | tuple) else (),
         )
 
 

@@ -86,6 +86,11 @@ def message_body(message: Message) -> str:
 class MessagePublisher(Protocol):
     """Announces a stored message to the processor."""
 
+    @property
+    def topic_arn(self) -> str:
+        """Where messages are published (logged with each publication)."""
+        ...
+
     def publish(self, message: Message) -> str:
         """Publish; returns the broker's id of the publication."""
         ...
@@ -119,6 +124,7 @@ class InMemoryPublisher:
 
     published: list[Message] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
+    topic_arn: str = "arn:aws:sns:us-east-1:000000000000:in-memory"
 
     def publish(self, message: Message) -> str:
         if self.failures:

@@ -8,6 +8,7 @@ of rez_telemetry reads `os.environ` or spells a variable's name.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Final
 
 __all__ = [
@@ -43,12 +44,14 @@ __all__ = [
     "lambda_log_level",
     "log_level",
     "metrics_namespace",
+    "process_environment",
     "read",
     "read_bool",
     "read_float",
     "resolve",
     "service_name",
     "stage",
+    "stage_of",
     "trace_disabled",
 ]
 
@@ -95,6 +98,7 @@ OTEL_EXPORTER_SIGNALS: Final = (
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 )
+
 
 STAGES: Final = frozenset({"dev", "stage", "prod"})
 """The deployment stages; function names end in one (`rez-agent-web-api-dev`)."""
@@ -176,17 +180,25 @@ def trace_disabled() -> bool:
     return read_bool(POWERTOOLS_TRACE_DISABLED) is True
 
 
-def stage() -> str | None:
+def process_environment() -> Mapping[str, str]:
+    """The process environment as it is now (for readers that take an optional mapping)."""
+    return os.environ
+
+
+def stage_of(environment: Mapping[str, str]) -> str | None:
     """`STAGE`, else the stage suffix of the function name (`rez-agent-web-api-dev` -> `dev`).
 
     Lambda always sets the function name, and ours end in their stage, so a function deployed
     without `STAGE` still says where it runs. None when neither tells.
     """
-    explicit = read(STAGE)
-    if explicit is not None:
+    explicit = (environment.get(STAGE) or "").strip()
+    if explicit:
         return explicit
-    function_name = read(AWS_LAMBDA_FUNCTION_NAME)
-    if function_name is None:
-        return None
+    function_name = (environment.get(AWS_LAMBDA_FUNCTION_NAME) or "").strip()
     _, dash, suffix = function_name.rpartition("-")
     return suffix if dash and suffix in STAGES else None
+
+
+def stage() -> str | None:
+    """The stage of this process (`stage_of` the environment)."""
+    return stage_of(os.environ)

@@ -264,7 +264,7 @@ def test_sqs_batch_invocation_links_every_producer(spans_file: Path) -> None:
 
 @mock_aws
 @respx.mock
-def test_one_message_across_every_hop_rebuilds_the_seed_trace(spans_file: Path) -> None:
+def test_one_message_across_every_hop_rebuilds_the_documented_trace(spans_file: Path) -> None:
     # GIVEN the AWS resources and a mock ntfy
     dynamodb = boto3.client("dynamodb")
     dynamodb.create_table(
@@ -339,7 +339,7 @@ def test_one_message_across_every_hop_rebuilds_the_seed_trace(spans_file: Path) 
     correlation_id = records[0]["messageAttributes"]["correlation_id"]["stringValue"]
     processor({"Records": records}, Context("rez-agent-message-processor-dev"))
 
-    # THEN the spans of that correlation id form one tree in the seed's shape
+    # THEN the spans of that correlation id form one tree of the shape docs/observability.md shows
     trees = build_trees(load_spans(spans_file), correlation_id=correlation_id)
     root = trees[0]
     assert root.name == "rez-agent-scheduler-dev"
@@ -360,7 +360,7 @@ def test_one_message_across_every_hop_rebuilds_the_seed_trace(spans_file: Path) 
     assert http_span is not None
     assert http_span.span["span_id"] in request.headers["X-Amzn-Trace-Id"]
     assert http_span.span["attributes"]["http.status_code"] == 200
-    # AND the render prints the seed's shape
+    # AND the render prints the shape docs/observability.md shows
     drawing = render(root)
     assert drawing.splitlines()[0].startswith("[rez-agent-scheduler-dev]")
     assert "[SNS Publish] (rez-agent-messages-dev)" in drawing

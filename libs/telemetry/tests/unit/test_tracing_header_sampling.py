@@ -80,7 +80,7 @@ def test_rate_applies_beyond_the_reservoir() -> None:
 
 
 def test_stage_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN the seed's rules
+    # GIVEN the sampling rules of docs/observability.md
     monkeypatch.delenv("TRACE_SAMPLE_RATE", raising=False)
     # THEN dev traces everything, prod keeps 1/s + 5%
     assert sampler_for_stage("dev").rate == 1.0

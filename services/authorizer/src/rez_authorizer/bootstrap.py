@@ -1,13 +1,13 @@
 """Wiring: the verifier and its key sources, built from the environment once per cold start.
 
-Nothing is created at import. `verifier()` builds on first call and keeps the result, so keys and
-the JWKS are cached for the life of the execution environment; tests call `override(...)` to
-inject their own and `reset()` to forget everything.
+The services share one idiom (`rez_telemetry.config.Wiring`): `dependencies()` builds on first
+use and keeps the result, so keys and the JWKS are cached for the life of the execution
+environment (a `ConfigurationError` is not cached: a fixed configuration takes effect at the next
+invocation); tests call `override(...)` to inject their own and `reset()` to forget everything.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +16,9 @@ from typing import Any
 from rez_authorizer.config import AuthorizerConfig
 from rez_authorizer.keys import HmacSecretSource, JwksKeyStore
 from rez_authorizer.tokens import TokenVerifier
+from rez_telemetry.config import Wiring
+
+__all__ = ["Dependencies", "build", "dependencies", "override", "reset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,32 +60,7 @@ def build(
     return Dependencies(config=config, verifier=TokenVerifier(config, secret=secret, keys=keys))
 
 
-_lock = threading.Lock()
-_current: Dependencies | None = None
-
-
-def dependencies() -> Dependencies:
-    """The cold start's dependencies (built from the environment at first use).
-
-    Raises `ConfigurationError` while the environment is wrong; nothing is cached then, so a
-    fixed configuration takes effect without a redeploy of the code.
-    """
-    global _current
-    with _lock:
-        if _current is None:
-            _current = build(AuthorizerConfig.from_env())
-        return _current
-
-
-def override(deps: Dependencies) -> None:
-    """Use `deps` instead of building from the environment (tests)."""
-    global _current
-    with _lock:
-        _current = deps
-
-
-def reset() -> None:
-    """Forget the built dependencies (tests; the next call rebuilds)."""
-    global _current
-    with _lock:
-        _current = None
+_wiring: Wiring[Dependencies] = Wiring(lambda: build(AuthorizerConfig.from_env()))
+dependencies = _wiring.dependencies
+override = _wiring.override
+reset = _wiring.reset

@@ -1,8 +1,8 @@
 """The authorizer's configuration, read from the environment when the function first needs it.
 
-Names of the variables live here and only here (docs/contracts.md lists them). A bad value is a
-`ConfigurationError` naming the variable; the handler answers 401 for it (never a 500) and logs
-it at ERROR so the misconfiguration is loud.
+Names of the variables live here and only here (docs/contracts.md lists them). A bad value is the
+shared `ConfigurationError` (`rez_telemetry.config`) naming the variable; the handler answers 401
+for it (never a 500) and logs it at ERROR so the misconfiguration is loud.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
+
+from rez_telemetry.config import ConfigurationError
 
 JWT_SECRET_NAME: Final = "JWT_SECRET_NAME"  # noqa: S105 - a variable name, not a secret
 JWT_ALGORITHMS: Final = "JWT_ALGORITHMS"
@@ -33,15 +35,6 @@ DEFAULT_ALGORITHMS: Final = ("HS256",)
 DEFAULT_LEEWAY_SECONDS: Final = 30.0
 MAX_LEEWAY_SECONDS: Final = 300.0
 DEFAULT_MIN_REFRESH_SECONDS: Final = 30.0
-
-
-class ConfigurationError(RuntimeError):
-    """An environment variable is missing or malformed; `variable` names it."""
-
-    def __init__(self, variable: str, reason: str) -> None:
-        super().__init__(f"environment variable {variable}: {reason}")
-        self.variable = variable
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from rez_authorizer import bootstrap
-from rez_authorizer.config import ConfigurationError
 from rez_authorizer.service import UnauthorizedError, authorize, reject
 from rez_authorizer.tokens import RejectionReason
 from rez_telemetry import handled, lambda_handler
+from rez_telemetry.config import ConfigurationError
 
 
 @lambda_handler(service="authorizer")

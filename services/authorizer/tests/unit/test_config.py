@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rez_authorizer.config import AuthorizerConfig, ConfigurationError
+from rez_authorizer.config import AuthorizerConfig
+from rez_telemetry.config import ConfigurationError
 
 BASE = {"JWT_ISSUER": "https://issuer", "JWT_AUDIENCE": "api", "JWT_SECRET_NAME": "s"}
 

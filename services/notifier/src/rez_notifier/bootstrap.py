@@ -1,7 +1,8 @@
 """Wiring: the notifier's dependencies built from the environment once per cold start.
 
-Nothing here runs at import. `notifier()` builds on first use and caches; tests call
-`override(...)` with their own `Notifier` (or `build(...)` with injected clients) and `reset()`.
+The services share one idiom (`rez_telemetry.config.Wiring`): `dependencies()` builds on first
+use (never at import) and caches; tests call `override(...)` with their own `Notifier` (or
+`build(...)` with injected clients) and `reset()`.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from rez_notifier.ntfy_token import NoToken, SecretsManagerToken
 from rez_notifier.rate_limit import DynamoDBTokenBucket, RateLimiter, TokenBucketSettings, Unlimited
 from rez_notifier.service import Notifier
 from rez_telemetry import CircuitBreaker, DynamoDBStateStore, RetryPolicy, retry_policy, tracer
+from rez_telemetry.config import Wiring
 
-__all__ = ["build", "notifier", "override", "reset"]
+__all__ = ["build", "dependencies", "override", "reset"]
 
 RETRY_MAX_ATTEMPTS = 4
 RETRY_MAX_SECONDS = 20.0
-
-_notifier: Notifier | None = None
 
 
 def _boto3_client(name: str) -> Any:
@@ -116,21 +116,7 @@ def build(
     )
 
 
-def notifier() -> Notifier:
-    """The process's notifier, built from the environment at the first invocation."""
-    global _notifier
-    if _notifier is None:
-        _notifier = build(NotifierSettings.from_env())
-    return _notifier
-
-
-def override(replacement: Notifier) -> None:
-    """Use `replacement` for the following invocations (tests)."""
-    global _notifier
-    _notifier = replacement
-
-
-def reset() -> None:
-    """Forget the cached notifier (tests; the next invocation rebuilds from the environment)."""
-    global _notifier
-    _notifier = None
+_wiring: Wiring[Notifier] = Wiring(lambda: build(NotifierSettings.from_env()))
+dependencies = _wiring.dependencies
+override = _wiring.override
+reset = _wiring.reset

@@ -1,18 +1,18 @@
 """The notifier's settings: every environment variable it reads, read when asked for.
 
-Names follow docs/contracts.md. A malformed value fails with the variable's name and what was
-expected, at the first invocation, rather than as an odd error deep in a send.
+Names follow docs/contracts.md. A malformed value fails with the shared `ConfigurationError`
+(`rez_telemetry.config`) naming the variable and what was expected, at the first invocation,
+rather than as an odd error deep in a send. `STAGE` is rez_telemetry's (logs, metrics).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rez_notifier.errors import NotifierConfigurationError
+from rez_telemetry.config import ConfigurationError, environment, optional, required
 
 __all__ = [
     "CIRCUIT_BREAKER_TABLE",
@@ -26,11 +26,9 @@ __all__ = [
     "NTFY_TOKEN_SECRET",
     "NTFY_TOPIC",
     "NTFY_URL",
-    "STAGE",
     "NotifierSettings",
 ]
 
-STAGE = "STAGE"
 MESSAGES_TABLE = "MESSAGES_TABLE"
 CIRCUIT_BREAKER_TABLE = "CIRCUIT_BREAKER_TABLE"
 NTFY_URL = "NTFY_URL"
@@ -49,32 +47,25 @@ DEFAULT_NTFY_BURST = 60
 _TOPIC = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise NotifierConfigurationError(f"{name} is not set")
-    return value
-
-
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
+    raw = optional(name, env)
+    if raw is None:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise NotifierConfigurationError(f"{name} must be a number, got {raw!r}") from None
+        raise ConfigurationError(name, f"must be a number, got {raw!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise NotifierConfigurationError(f"{name} must be a finite number >= 0, got {raw!r}")
+        raise ConfigurationError(name, f"must be a finite number >= 0, got {raw!r}")
     return value
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
+    raw = optional(name, env)
+    if raw is None:
         return default
     if not raw.isdigit():
-        raise NotifierConfigurationError(f"{name} must be a whole number >= 0, got {raw!r}")
+        raise ConfigurationError(name, f"must be a whole number >= 0, got {raw!r}")
     return int(raw)
 
 
@@ -82,7 +73,6 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
 class NotifierSettings:
     """Everything the notifier is configured with; build it with `from_env` or directly in tests."""
 
-    stage: str
     messages_table: str
     circuit_breaker_table: str
     ntfy_topic: str
@@ -97,24 +87,23 @@ class NotifierSettings:
         return self.ntfy_rate_per_second > 0 and self.ntfy_burst > 0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
-        """Read the settings from `env` (default: `os.environ`, read now, not at import)."""
-        env = os.environ if env is None else env
-        topic = _required(env, NTFY_TOPIC)
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifierSettings:
+        """Read the settings from `environ` (default: `os.environ`, read now, not at import)."""
+        env = environment(environ)
+        topic = required(NTFY_TOPIC, env)
         if not _TOPIC.fullmatch(topic):
-            raise NotifierConfigurationError(
-                f"{NTFY_TOPIC} must be 1-64 chars of [A-Za-z0-9_-], got {topic!r}"
+            raise ConfigurationError(
+                NTFY_TOPIC, f"must be 1-64 chars of [A-Za-z0-9_-], got {topic!r}"
             )
-        url = env.get(NTFY_URL, "").strip() or DEFAULT_NTFY_URL
+        url = optional(NTFY_URL, env) or DEFAULT_NTFY_URL
         if not url.startswith(("https://", "http://")):
-            raise NotifierConfigurationError(f"{NTFY_URL} must be an http(s) URL, got {url!r}")
+            raise ConfigurationError(NTFY_URL, f"must be an http(s) URL, got {url!r}")
         return cls(
-            stage=env.get(STAGE, "").strip() or "dev",
-            messages_table=_required(env, MESSAGES_TABLE),
-            circuit_breaker_table=_required(env, CIRCUIT_BREAKER_TABLE),
+            messages_table=required(MESSAGES_TABLE, env),
+            circuit_breaker_table=required(CIRCUIT_BREAKER_TABLE, env),
             ntfy_topic=topic,
             ntfy_url=url,
-            ntfy_token_secret=env.get(NTFY_TOKEN_SECRET, "").strip() or None,
+            ntfy_token_secret=optional(NTFY_TOKEN_SECRET, env),
             ntfy_rate_per_second=_number(env, NTFY_RATE_PER_SECOND, DEFAULT_NTFY_RATE_PER_SECOND),
             ntfy_burst=_integer(env, NTFY_BURST, DEFAULT_NTFY_BURST),
         )

@@ -1,18 +1,20 @@
-"""The notifier's errors, named for what the caller should do about them.
+"""The notifier's errors, named for what the notifier does about them.
 
-The processor sees the class name as the Lambda `errorType`; see docs/contracts.md
-("Notifier errors") for which ones are retryable. `CircuitOpenError` comes from
-`rez_telemetry.resilience` and is re-raised unchanged.
+Three of them are expected outcomes that the notifier answers as `not_sent` instead of raising
+(`rez_messages.notification`): `RateLimitWaitTooLongError`, `NtfyRejectedError` and the
+breaker's `CircuitOpenError` (from `rez_telemetry.resilience`). The others fail the invocation
+(docs/contracts.md, "Notifier failures").
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rez_messages.notification import InvalidNotificationRequestError
+
 __all__ = [
     "InvalidMessageError",
     "InvalidNotificationRequestError",
-    "NotifierConfigurationError",
     "NtfyError",
     "NtfyRateLimitedError",
     "NtfyRejectedError",
@@ -20,18 +22,6 @@ __all__ = [
     "NtfyUnavailableError",
     "RateLimitWaitTooLongError",
 ]
-
-
-class InvalidNotificationRequestError(ValueError):
-    """The invoke payload is not what the processor contract says; retrying cannot help."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid notifier payload: " + "; ".join(problems))
-
-
-class NotifierConfigurationError(RuntimeError):
-    """An environment variable is missing or malformed: a deployment fault, not a message fault."""
 
 
 class NtfyError(Exception):
@@ -75,7 +65,7 @@ class NtfyRateLimitedError(NtfyUnavailableError):
 class NtfyRejectedError(NtfyError):
     """ntfy refused this message (4xx other than 429, or a redirect): the message is bad, not ntfy.
 
-    Not retried and not a breaker failure.
+    Not retried and not a breaker failure; answered as not sent (`rejected`).
     """
 
 
@@ -89,7 +79,8 @@ class NtfyResponseError(NtfyError):
 class RateLimitWaitTooLongError(Exception):
     """The shared ntfy rate limit has no token before this invocation would time out.
 
-    Retryable: the message goes back to SQS and is tried again when the bucket has refilled.
+    Nothing was sent; `wait_seconds` is the answer's `retry_after_seconds` (the processor defers
+    the message until the bucket has refilled).
     """
 
     def __init__(self, wait_seconds: float, budget_seconds: float) -> None:

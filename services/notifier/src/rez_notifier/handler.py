@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rez_messages.notification import NotificationRequest
 from rez_notifier import bootstrap
-from rez_notifier.request import parse_notification_request
 from rez_notifier.service import send_notification
 from rez_telemetry import lambda_handler
 
@@ -29,10 +29,10 @@ def _deadline(context: Any, now: float) -> float:
 
 
 @lambda_handler(service="notifier")
-def handler(event: Any, context: Any) -> dict[str, str]:
-    """Notify the message named in the payload; answer `{"status", "notification_id"}`."""
-    request = parse_notification_request(event)
-    notifier = bootstrap.notifier()
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Notify the message named in the payload; answer with `NotificationAnswer` (a dict)."""
+    request = NotificationRequest.from_payload(event)
+    notifier = bootstrap.dependencies()
     result = send_notification(
         notifier,
         message_id=request.message_id,

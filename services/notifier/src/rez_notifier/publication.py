@@ -1,8 +1,9 @@
 """Mapping a stored message to one ntfy publish request (body + headers), within ntfy's limits.
 
 How a human finds the message from the phone: the body ends with a footer line
-`correlation_id: <id>` (the same field name as in every log line, so it can be pasted into the
-seed's Logs Insights query 1). The correlation ID also travels as the `X-Correlation-ID` header.
+`correlation_id: <id>` (the same field name as in every log line, so it can be pasted into
+saved Logs Insights query 1 of docs/observability.md). The correlation ID also travels as the
+`X-Correlation-ID` header.
 """
 
 from __future__ import annotations

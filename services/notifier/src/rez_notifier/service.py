@@ -6,14 +6,20 @@ Order of protections around the POST (each attempt):
            └─ shared rate limit (waits for a token, bounded by the invocation's deadline)
                 └─ HTTP POST to ntfy
 The breaker wraps the whole retry loop so one failed invocation counts once, matching the
-seed's trace (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit state). The AWS and
+trace in docs/observability.md (GetItem circuit state, HTTP POST ntfy, UpdateItem circuit
+state). The AWS and
 HTTP spans come from `rez_telemetry`'s instrumentation of the clients (see `bootstrap`).
 
 The circuit is shared: another instance may open it while this one is still retrying. Before
 each retry the state is read again, and a circuit opened since this invocation began stops the
-retries with `CircuitOpenError` (the processor defers the message, as for any open circuit), so
-the invocations in flight when ntfy went down do not keep hitting it for their whole budget.
-A probe (this invocation found the circuit open and was elected) keeps its retries.
+retries with `CircuitOpenError` (answered as not sent, `circuit_open`: the processor defers the
+message, as for any open circuit), so the invocations in flight when ntfy went down do not keep
+hitting it for their whole budget. A probe (this invocation found the circuit open and was
+elected) keeps its retries.
+
+Expected outcomes are answered, not raised (`rez_messages.notification`): an open circuit, a
+rate-limit wait longer than the invocation, ntfy refusing the message. Everything else raises, so
+the function's Errors metric counts real failures only.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
 from rez_messages.crash_points import crash_point
-from rez_notifier.errors import NtfyError
+from rez_messages.notification import NotificationAnswer, NotSentReason
+from rez_notifier.errors import NtfyError, NtfyRejectedError, RateLimitWaitTooLongError
 from rez_notifier.intent import earlier_post
 from rez_notifier.message_store import MessageStore
 from rez_notifier.ntfy_client import NTFY_TIMEOUT_SECONDS
@@ -42,7 +49,7 @@ from rez_telemetry import (
     tracer,
 )
 
-__all__ = ["NotificationResult", "Notifier", "Publisher", "send_notification"]
+__all__ = ["Notifier", "Publisher", "send_notification"]
 
 
 class Publisher(Protocol):
@@ -51,18 +58,6 @@ class Publisher(Protocol):
     def publish(self, publication: NtfyPublication) -> str:
         """Raise an `NtfyError` on failure."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationResult:
-    """The answer to the processor."""
-
-    status: Literal["sent", "already_sent"]
-    notification_id: str
-
-    def as_answer(self) -> dict[str, str]:
-        """The Lambda response: `{"status", "notification_id"}` (docs/contracts.md)."""
-        return {"status": self.status, "notification_id": self.notification_id}
 
 
 @dataclass(slots=True)
@@ -137,19 +132,19 @@ def _publish_with_retries(
 
 def send_notification(
     notifier: Notifier, *, message_id: str, correlation_id: str, deadline: float
-) -> NotificationResult:
+) -> NotificationAnswer:
     """Send message `message_id` to ntfy unless it already was; record ntfy's id on it.
 
-    `deadline` (epoch seconds) bounds every wait (rate limit, backoff). Raises
-    `CircuitOpenError` (fail fast), `NtfyError` subclasses, `RateLimitWaitTooLongError`,
-    `InvalidMessageError` or `MessageNotFoundError`; see docs/contracts.md.
+    `deadline` (epoch seconds) bounds every wait (rate limit, backoff). Answers `not_sent` for
+    an open circuit, a rate-limit wait past the deadline and ntfy's refusal; raises the other
+    `NtfyError`s, `InvalidMessageError` or `MessageNotFoundError`; see docs/contracts.md.
     """
     tracer.annotate(correlation_id=correlation_id, message_id=message_id)
     message = notifier.messages.get(message_id)
     tracer.annotate(message_type=str(message.message_type))
     if message.notification_id:
         logger.info("Notification already sent", notification_id=message.notification_id)
-        return NotificationResult("already_sent", message.notification_id)
+        return NotificationAnswer.already_sent(message.notification_id)
 
     payload = message.payload
     publication = build_publication(
@@ -178,20 +173,25 @@ def send_notification(
                 notifier, publication, deadline=deadline, began=began
             )
     except CircuitOpenError as error:
-        # Nothing was sent: the message goes back to SQS; CircuitBreakerState tells the story.
+        # Nothing was sent: the processor defers the message; CircuitBreakerState tells the story.
         logger.warning("Notification failed", **_error_fields(error))
-        raise
+        return NotificationAnswer.not_sent(
+            NotSentReason.CIRCUIT_OPEN,
+            retry_after_seconds=error.retry_after_seconds,
+            detail=str(error),
+        )
     except Exception as error:
         metrics.record_count(NOTIFICATIONS_SENT, 1, {"Status": "failure"})
-        logger.error(
-            "Notification failed",
-            duration_ms=round((notifier.stopwatch() - started) * 1000.0, 1),
-            **_error_fields(error),
-        )
-        raise
+        duration_ms = round((notifier.stopwatch() - started) * 1000.0, 1)
+        answer = _not_sent(error)
+        if answer is None:
+            logger.error("Notification failed", duration_ms=duration_ms, **_error_fields(error))
+            raise
+        logger.warning("Notification failed", duration_ms=duration_ms, **_error_fields(error))
+        return answer
     if recovered:
         _record(notifier, message_id, recovered)
-        return NotificationResult("already_sent", recovered)
+        return NotificationAnswer.already_sent(recovered)
     duration_ms = round((notifier.stopwatch() - started) * 1000.0, 1)
     metrics.record_count(NOTIFICATIONS_SENT, 1, {"Status": "success"})
     metrics.record_duration(NOTIFICATION_DURATION, duration_ms)
@@ -200,7 +200,18 @@ def send_notification(
     )
     crash_point("notifier.after_post", message_id, correlation_id)
     _record(notifier, message_id, notification_id)
-    return NotificationResult("sent", notification_id)
+    return NotificationAnswer.sent(notification_id)
+
+
+def _not_sent(error: Exception) -> NotificationAnswer | None:
+    """The answer for an expected outcome (rate limit, ntfy's refusal); None: a real failure."""
+    if isinstance(error, RateLimitWaitTooLongError):
+        return NotificationAnswer.not_sent(
+            NotSentReason.RATE_LIMITED, retry_after_seconds=error.wait_seconds, detail=str(error)
+        )
+    if isinstance(error, NtfyRejectedError):
+        return NotificationAnswer.not_sent(NotSentReason.REJECTED, detail=str(error))
+    return None
 
 
 def _record(notifier: Notifier, message_id: str, notification_id: str) -> None:

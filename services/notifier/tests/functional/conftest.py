@@ -126,7 +126,6 @@ def store_message(repository):
 def settings(table_names) -> NotifierSettings:
     """ntfy.sh-like settings, rate limit off (tests that want it turn it on)."""
     return NotifierSettings(
-        stage="test",
         messages_table=table_names.messages,
         circuit_breaker_table=table_names.breaker,
         ntfy_topic=TOPIC,

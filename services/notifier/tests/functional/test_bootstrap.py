@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rez_notifier import bootstrap
-from rez_notifier.errors import NotifierConfigurationError
 from rez_notifier.handler import handler
 from rez_notifier.rate_limit import DynamoDBTokenBucket
+from rez_telemetry.config import ConfigurationError
 
 
 @pytest.fixture
@@ -42,12 +42,12 @@ def test_the_handler_wires_itself_from_the_environment(
     publish.return_value = responses.ok("id-env")
     # WHEN invoked twice
     first = handler(invoke_event, lambda_context)
-    built = bootstrap.notifier()
+    built = bootstrap.dependencies()
     handler(invoke_event, lambda_context)
     # THEN the message went out with the token, and the wiring was built once
     assert first == {"status": "sent", "notification_id": "id-env"}
     assert publish.calls.last.request.headers["Authorization"] == f"Bearer {ntfy_token}"
-    assert bootstrap.notifier() is built
+    assert bootstrap.dependencies() is built
     # AND the default shared rate limit is on, its bucket in the breaker table
     assert isinstance(built.rate_limiter, DynamoDBTokenBucket)
     item = dynamodb.get_item(
@@ -60,5 +60,5 @@ def test_a_missing_variable_fails_the_invocation_naming_it(
     monkeypatch, deployed_env, aws, invoke_event, lambda_context
 ) -> None:
     monkeypatch.delenv("NTFY_TOPIC")
-    with pytest.raises(NotifierConfigurationError, match="NTFY_TOPIC is not set"):
+    with pytest.raises(ConfigurationError, match="NTFY_TOPIC: is not set"):
         handler(invoke_event, lambda_context)

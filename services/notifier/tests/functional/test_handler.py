@@ -9,12 +9,9 @@ from rez_messages import MessageNotFoundError
 from rez_notifier.errors import (
     InvalidNotificationRequestError,
     NtfyRateLimitedError,
-    NtfyRejectedError,
-    RateLimitWaitTooLongError,
 )
 from rez_notifier.handler import handler
 from rez_telemetry.logging import configure_logging
-from rez_telemetry.resilience import CircuitOpenError
 
 
 def test_a_message_is_sent_and_its_ntfy_id_recorded(
@@ -46,7 +43,7 @@ def test_a_message_is_sent_and_its_ntfy_id_recorded(
     assert request.headers["X-Correlation-ID"] == invoke_event["correlation_id"]
     assert request.content.decode().endswith(f"correlation_id: {invoke_event['correlation_id']}")
     assert "Authorization" not in request.headers
-    # AND the seed's log events were written with the correlation on every line
+    # AND the log events of docs/observability.md were written with the correlation on every line
     [sending] = logs("Sending notification to ntfy.sh")
     assert sending["attempt"] == 1
     [sent] = logs("Notification sent successfully")
@@ -173,10 +170,15 @@ def test_a_4xx_is_permanent_not_retried_and_not_a_breaker_failure(
     wire(settings)
     publish.return_value = responses.error(status, "refused")
     # WHEN notified
-    with pytest.raises(NtfyRejectedError) as caught:
-        handler(invoke_event, lambda_context)
-    # THEN one attempt only, the failure logged with ntfy's reason, the breaker untouched
-    assert caught.value.status_code == status
+    answer = handler(invoke_event, lambda_context)
+    # THEN answered (an expected outcome, not a function error): not sent, rejected by ntfy
+    assert answer == {
+        "status": "not_sent",
+        "reason": "rejected",
+        "retry_after_seconds": None,
+        "detail": f"ntfy answered {status}: refused (ntfy code {status * 100 + 1})",
+    }
+    # AND one attempt only, the failure logged with ntfy's reason, the breaker untouched
     assert publish.call_count == 1
     [failed] = logs("Notification failed")
     assert failed["error"] == f"ntfy answered {status}: refused (ntfy code {status * 100 + 1})"
@@ -202,10 +204,10 @@ def test_an_open_circuit_fails_fast_without_calling_ntfy(
     breaker_store.add_failure("ntfy-sh", clock.now, None)
     assert breaker_store.open("ntfy-sh", clock.now, clock.now + 30)
     # WHEN notified
-    with pytest.raises(CircuitOpenError) as caught:
-        handler(invoke_event, lambda_context)
-    # THEN the error type is the one the processor recognises, and ntfy was not called
-    assert type(caught.value).__name__ == "CircuitOpenError"
+    answer = handler(invoke_event, lambda_context)
+    # THEN answered not sent, with the breaker's remaining open time, and ntfy was not called
+    assert (answer["status"], answer["reason"]) == ("not_sent", "circuit_open")
+    assert answer["retry_after_seconds"] == pytest.approx(30.0)
     assert publish.call_count == 0
     assert (
         "CircuitBreakerState",
@@ -244,8 +246,7 @@ def test_repeated_failures_open_the_breaker_for_every_instance(
     ) in emitted_metrics()
     # AND a new instance (fresh wiring over the same table) now fails fast
     wire(settings)
-    with pytest.raises(CircuitOpenError):
-        handler(invoke_event, lambda_context)
+    assert handler(invoke_event, lambda_context)["reason"] == "circuit_open"
     assert publish.call_count == calls_before
 
 
@@ -346,9 +347,11 @@ def test_a_rate_limit_wait_past_the_timeout_fails_retryably_without_sending(
         lambda_context,
     )
     # WHEN another message comes with 30 s left in the invocation
-    with pytest.raises(RateLimitWaitTooLongError, match=r"next token in 300\.0s"):
-        handler(invoke_event, lambda_context)
-    # THEN nothing was sent for it, and ntfy's health was not blamed
+    answer = handler(invoke_event, lambda_context)
+    # THEN answered not sent (rate limited) with the wait for the next token
+    assert (answer["status"], answer["reason"]) == ("not_sent", "rate_limited")
+    assert answer["retry_after_seconds"] == pytest.approx(300.0)
+    # AND nothing was sent for it, and ntfy's health was not blamed
     assert publish.call_count == 1
     assert breaker_store.load("ntfy-sh").failure_count == 0
 

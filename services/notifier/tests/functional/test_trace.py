@@ -1,4 +1,4 @@
-"""The seed's "Notification Service" subtree: circuit state read, HTTP POST to ntfy, a write."""
+"""The notifier's part of the trace (docs/observability.md): circuit state, HTTP POST, a write."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _shape(root):
     ]
 
 
-def test_a_sent_notification_traces_as_the_seed_draws_it(
+def test_a_sent_notification_traces_as_documented(
     spans_file,
     wire,
     settings,

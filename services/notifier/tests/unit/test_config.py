@@ -7,7 +7,7 @@ import re
 import pytest
 
 from rez_notifier.config import NotifierSettings
-from rez_notifier.errors import NotifierConfigurationError
+from rez_telemetry.config import ConfigurationError
 
 BASE = {
     "STAGE": "prod",
@@ -44,15 +44,15 @@ def test_every_variable_is_read() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"NTFY_TOPIC": ""}, "NTFY_TOPIC is not set"),
-        ({"NTFY_TOPIC": "a/b"}, "NTFY_TOPIC must be 1-64 chars"),
-        ({"CIRCUIT_BREAKER_TABLE": " "}, "CIRCUIT_BREAKER_TABLE is not set"),
-        ({"NTFY_URL": "ntfy.sh"}, "NTFY_URL must be an http(s) URL"),
-        ({"NTFY_RATE_PER_SECOND": "fast"}, "NTFY_RATE_PER_SECOND must be a number"),
-        ({"NTFY_RATE_PER_SECOND": "-1"}, "NTFY_RATE_PER_SECOND must be a finite number >= 0"),
-        ({"NTFY_BURST": "1.5"}, "NTFY_BURST must be a whole number >= 0"),
+        ({"NTFY_TOPIC": ""}, "NTFY_TOPIC: is empty"),
+        ({"NTFY_TOPIC": "a/b"}, "NTFY_TOPIC: must be 1-64 chars"),
+        ({"CIRCUIT_BREAKER_TABLE": " "}, "CIRCUIT_BREAKER_TABLE: is empty"),
+        ({"NTFY_URL": "ntfy.sh"}, "NTFY_URL: must be an http(s) URL"),
+        ({"NTFY_RATE_PER_SECOND": "fast"}, "NTFY_RATE_PER_SECOND: must be a number"),
+        ({"NTFY_RATE_PER_SECOND": "-1"}, "NTFY_RATE_PER_SECOND: must be a finite number >= 0"),
+        ({"NTFY_BURST": "1.5"}, "NTFY_BURST: must be a whole number >= 0"),
     ],
 )
 def test_bad_values_name_the_variable(overrides: dict, message: str) -> None:
-    with pytest.raises(NotifierConfigurationError, match=re.escape(message)):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
         NotifierSettings.from_env(BASE | overrides)

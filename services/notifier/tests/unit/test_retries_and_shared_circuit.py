@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rez_messages import InMemoryMessageRepository, Message, MessageType, Payload, new_message
+from rez_messages.notification import NotSentReason
 from rez_notifier.errors import NtfyUnavailableError
 from rez_notifier.message_store import DynamoDBMessageStore
 from rez_notifier.publication import NtfyPublication
@@ -19,7 +20,6 @@ from rez_notifier.rate_limit import Unlimited
 from rez_notifier.service import Notifier, send_notification
 from rez_telemetry.resilience import (
     CircuitBreaker,
-    CircuitOpenError,
     CircuitState,
     InMemoryStateStore,
     RetryPolicy,
@@ -138,13 +138,12 @@ def test_a_circuit_opened_by_another_instance_stops_the_retries(notify, store, c
 
     ntfy.before[1] = another_instance_opens
     # WHEN notified
-    with pytest.raises(CircuitOpenError) as caught:
-        notify(ntfy)
+    answer = notify(ntfy)
     # THEN no retry reached ntfy: the one attempt made before the circuit opened is all
     assert ntfy.calls == 1
-    # AND the error is the open circuit's (the processor defers the delivery until the probe)
-    assert caught.value.service == SERVICE
-    assert caught.value.retry_after_seconds == pytest.approx(OPEN_SECONDS - sum(clock.sleeps))
+    # AND the answer is the open circuit's (the processor defers the delivery until the probe)
+    assert answer.reason is NotSentReason.CIRCUIT_OPEN
+    assert answer.retry_after_seconds == pytest.approx(OPEN_SECONDS - sum(clock.sleeps))
     # AND this invocation's failure was not counted on top (the circuit is open already)
     assert store.load(SERVICE).failure_count == 1
 
@@ -160,8 +159,7 @@ def test_someone_elses_probe_stops_the_retries(notify, store, clock):
 
     ntfy.before[1] = another_instance_probes
     # WHEN notified / THEN the retry is not made while their probe tests ntfy
-    with pytest.raises(CircuitOpenError):
-        notify(ntfy)
+    assert notify(ntfy).reason is NotSentReason.CIRCUIT_OPEN
     assert ntfy.calls == 1
     assert store.load(SERVICE).probe_owner == "other"
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rez_messages import MessageRepository
-from rez_messages.config import DEFAULT_MAX_DEFERRAL_SECONDS
 from rez_processor.deferral import MessageDeferral
 from rez_processor.notifier import NotifierClient
 from rez_processor.retry_delay import RetryDelays
+from rez_processor.settings import DEFAULT_MAX_DEFERRAL_SECONDS
 from rez_processor.visibility import MessageVisibility
 
 __all__ = ["Decision", "Outcome", "ProcessingContext"]

@@ -1,9 +1,10 @@
 """What a failed attempt leads to: a deferral, a paced retry, or `failed` on the last attempt.
 
-- Not attempted (the notifier's `CircuitOpenError`, `RateLimitWaitTooLongError`: nothing was
-  sent): the delivery is deferred, on any attempt including the last, as long as the message was
-  first deferred at most `max_deferral_seconds` ago. A copy goes on the queue with the paced delay
-  and the record is acknowledged, so the attempt does not spend one of the record's receives.
+- Not attempted (the notifier answered `not_sent` with a reason that did not try ntfy: an open
+  circuit, a rate-limit wait): the delivery is deferred, on any attempt including the last, as
+  long as the message was first deferred at most `max_deferral_seconds` ago. A copy goes on the
+  queue with the paced delay and the record is acknowledged, so the attempt does not spend one
+  of the record's receives.
   If sending the copy fails, or the bound has passed, it is a failure like any other.
 - Any other failure returns the record to SQS with a paced delay (`RetryDelays`); on the last
   allowed receive (`MAX_RECEIVE_COUNT`, the real receive count) the message is first marked
@@ -13,9 +14,10 @@
 from __future__ import annotations
 
 from rez_messages import Delivery, Message, MessageStatus, StatusConflictError
+from rez_messages.notification import NotSentReason
 from rez_processor.context import Decision, Outcome, ProcessingContext
 from rez_processor.deferral import MAX_DELAY_SECONDS, DeferredCopy, Requeue
-from rez_processor.notifier import NotifierError
+from rez_processor.notifier import NotificationNotSentError, NotifierError
 from rez_telemetry import MESSAGES_PROCESSED, PROCESSING_DURATION, logger, metrics, tracer
 
 __all__ = ["describe", "handle_failure", "record_done"]
@@ -25,6 +27,8 @@ def describe(error: BaseException) -> str:
     """The reason recorded on the message and logged."""
     if isinstance(error, NotifierError):
         return f"notifier failed: {error.error_type}: {error.error_message}"
+    if isinstance(error, NotificationNotSentError):
+        return f"notification not sent: {error.answer.reason}: {error.answer.detail or '-'}"
     return f"{type(error).__name__}: {error}"
 
 
@@ -55,11 +59,12 @@ def handle_failure(
     last_attempt = delivery.receive_count >= ctx.max_receive_count
     delay = ctx.retry_delays.for_failure(error, delivery.attempt)
     tracer.metadata(error=reason)
-    if isinstance(error, NotifierError) and error.not_attempted:
+    not_sent = error.answer.reason if isinstance(error, NotificationNotSentError) else None
+    if not_sent is not None and not not_sent.attempted:
         deferred = _defer(message, delivery, ctx, reason, delay, requeue, redriven=redriven)
         if deferred is not None:
             return deferred
-    if isinstance(error, NotifierError) and error.circuit_open and not last_attempt:
+    if not_sent is NotSentReason.CIRCUIT_OPEN and not last_attempt:
         logger.warning(
             "Notifier circuit open, message retried later",
             message_id=message.message_id,

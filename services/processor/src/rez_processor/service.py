@@ -27,9 +27,11 @@ from rez_messages import (
     StatusConflictError,
 )
 from rez_messages.crash_points import crash_point
+from rez_messages.notification import NotificationRequest
 from rez_processor.context import Decision, Outcome, ProcessingContext
 from rez_processor.deferral import Requeue
 from rez_processor.failures import handle_failure, record_done
+from rez_processor.notifier import NotificationNotSentError
 from rez_telemetry import correlation, logger, tracer
 
 __all__ = ["Decision", "Outcome", "ProcessingContext", "UnknownMessageError", "process_delivery"]
@@ -156,11 +158,15 @@ def _notify_and_complete(
 ) -> Decision:
     fetched = ctx.repository.get(message.message_id)
     result = ctx.notifier.notify(
-        message_id=fetched.message_id,
-        correlation_id=fetched.correlation_id,
-        trace_context=_trace_context_for_notifier(),
+        NotificationRequest(
+            message_id=fetched.message_id,
+            correlation_id=fetched.correlation_id,
+            trace_context=_trace_context_for_notifier(),
+        )
     )
     crash_point("processor.after_notify", message.message_id)
+    if not result.delivered:
+        raise NotificationNotSentError(result)
     try:
         ctx.repository.mark_completed(message.message_id, notification_id=result.notification_id)
     except StatusConflictError as conflict:
@@ -179,7 +185,7 @@ def _notify_and_complete(
         old_status=str(MessageStatus.PROCESSING),
         new_status=str(MessageStatus.COMPLETED),
         notification_id=result.notification_id,
-        notifier_status=result.status,
+        notifier_status=str(result.status),
     )
     tracer.metadata(status=str(MessageStatus.COMPLETED), notification_id=result.notification_id)
     record_done(message, MessageStatus.COMPLETED, ctx, started)

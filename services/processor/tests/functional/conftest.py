@@ -22,6 +22,7 @@ from rez_messages.model import MessageType, Payload, new_message
 from rez_processor import bootstrap
 from rez_processor.handler import handler
 from rez_processor.retry_delay import RetryDelays
+from rez_processor.settings import ProcessorSettings
 
 REGION = "us-east-1"
 QUEUE = "rez-agent-message-queue-dev"
@@ -175,7 +176,7 @@ def wired(dynamodb, notifier):
     """The real wiring from the environment (its SQS client included), with the fake notifier
     and the jitter pinned at its top; returns a function to swap parts."""
     deps = dataclasses.replace(
-        bootstrap.build_from_environment(),
+        bootstrap.build(ProcessorSettings.from_env()),
         notifier=notifier,
         retry_delays=RetryDelays(random=lambda: 1.0),
     )

@@ -4,23 +4,15 @@ deferring is bounded; a copy that cannot be sent falls back to a batch item fail
 
 from __future__ import annotations
 
-import time
-
 import boto3
 from botocore.exceptions import ClientError
 
+from rez_messages.notification import NotSentReason
 from rez_processor.deferral import SQSMessageDeferral
-from rez_telemetry.resilience import CircuitOpenError
 
 REGION = "us-east-1"
 PRODUCER_TRACE = "Root=1-6756c000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
 DEFAULT_MAX_DEFERRAL_SECONDS = 21600
-
-
-def circuit_open(probe_in_seconds: float) -> str:
-    """The notifier's CircuitOpenError message: the breaker probes again in `probe_in_seconds`."""
-    now = time.time()
-    return str(CircuitOpenError("ntfy-sh", now + probe_in_seconds, now))
 
 
 def lines(telemetry, message: str) -> list[dict]:
@@ -41,7 +33,7 @@ def test_open_circuit_on_the_last_attempt_defers_and_the_copy_completes(
     [last] = queues.receive()
     assert last["attributes"]["ApproximateReceiveCount"] == str(queues.max_receive_count)
     # WHEN its last allowed delivery meets the open circuit (next probe in 30 s)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(30))
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, 30)
     assert invoke([last]) == []
     # THEN it is not failed and not in the DLQ: the record is gone, one delayed copy in its place
     taken = dynamodb_repository.get(message.message_id)
@@ -93,7 +85,7 @@ def test_an_enveloped_delivery_is_deferred_with_its_envelope(
     # GIVEN a delivery without raw delivery (the body is the SNS envelope) and an open circuit
     message = store()
     queues.send_enveloped(message)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(10))
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, 10)
     [record] = queues.receive()
     # WHEN it is deferred
     assert invoke([record]) == []
@@ -117,7 +109,7 @@ def test_after_max_deferral_seconds_an_open_circuit_fails_the_message(
     wired(clock=clock)
     message = store()
     queues.send(message)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(30))
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, 30)
     [record] = queues.receive()
     assert invoke([record]) == []
     first_deferral = int(clock.now)
@@ -143,7 +135,7 @@ def test_after_max_deferral_seconds_an_open_circuit_fails_the_message(
     # marked failed with the reason and went to the DLQ
     failed = dynamodb_repository.get(message.message_id)
     assert (failed.status, failed.attempts) == ("failed", 2 + queues.max_receive_count)
-    assert failed.error.startswith("notifier failed: CircuitOpenError: ")
+    assert failed.error.startswith("notification not sent: circuit_open: ")
     assert queues.receive() == []
     assert queues.depth(queues.dlq_url) == 1
     expired = lines(telemetry, "Message deferral expired")
@@ -165,7 +157,7 @@ def test_a_copy_that_cannot_be_sent_falls_back_to_a_batch_item_failure(
     wired(deferral=SQSMessageDeferral(client))
     message = store()
     queues.send(message)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(30))
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, 30)
     # WHEN every delivery meets the open circuit
     for _ in range(queues.max_receive_count):
         [record] = queues.receive()

@@ -11,10 +11,11 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from rez_messages import ConfigurationError
 from rez_processor import bootstrap
 from rez_processor.handler import handler
 from rez_processor.notifier import LambdaNotifierClient
+from rez_processor.settings import ProcessorSettings
+from rez_telemetry.config import ConfigurationError
 from rez_telemetry.tracing import tracer
 
 FUNCTION = "rez-agent-notification-service-dev"
@@ -33,7 +34,7 @@ def _answer(document, function_error=None):
 def notifier_api(dynamodb):
     """The real wiring, with the Lambda API stubbed (moto cannot run the notifier here)."""
     assert tracer.backend_name == "otel"  # tracing up first: clients created now are traced
-    deps = bootstrap.build_from_environment()
+    deps = bootstrap.build(ProcessorSettings.from_env())
     client = boto3.client("lambda", region_name="us-east-1")
     sent_payloads: list[dict] = []
     # The Stubber answers at before-call; record the payload as sent, after every other hook.
@@ -41,7 +42,11 @@ def notifier_api(dynamodb):
         "before-parameter-build",
         lambda params, **_: sent_payloads.append(json.loads(params["Payload"])),
     )
-    bootstrap.override(dataclasses.replace(deps, notifier=LambdaNotifierClient(FUNCTION, client)))
+    # The Stubber answers in the order it is called: records one after another, so each test's
+    # queued answers meet the records they are meant for (concurrency has its own tests).
+    bootstrap.override(
+        dataclasses.replace(deps, notifier=LambdaNotifierClient(FUNCTION, client), concurrency=1)
+    )
     with Stubber(client) as stubber:
         yield stubber, sent_payloads
 
@@ -68,7 +73,7 @@ def store(dynamodb_repository):
     return store
 
 
-def test_batch_processed_end_to_end_with_the_seed_trace(
+def test_batch_processed_end_to_end_with_the_documented_trace(
     notifier_api, store, sqs_record, make_batch, dynamodb_repository, lambda_context, telemetry
 ):
     stubber, sent_payloads = notifier_api
@@ -96,7 +101,7 @@ def test_batch_processed_end_to_end_with_the_seed_trace(
     assert consumer["attributes"]["correlation_id"] == message.correlation_id
     assert consumer["attributes"]["message_id"] == message.message_id
     assert consumer["attributes"]["message_type"] == "scheduled_hello"
-    # AND under it the seed's subtree, in order
+    # AND under it the processor's part of the trace (docs/observability.md), in order
     children = sorted(
         (s for s in spans if s["parent_id"] == consumer["span_id"]), key=lambda s: s["start"]
     )
@@ -167,9 +172,7 @@ def test_last_attempt_on_dynamodb_marks_failed(
     dynamodb_repository.mark_processing(message.message_id, retry_if_attempts_below=2)
     stubber.add_response(
         "invoke",
-        _answer(
-            {"errorType": "NtfyRejectedError", "errorMessage": "ntfy answered 400"}, "Unhandled"
-        ),
+        _answer({"status": "not_sent", "reason": "rejected", "detail": "ntfy answered 400"}),
     )
     record = sqs_record(message, receive_count=3)
     # WHEN the last allowed delivery fails
@@ -179,7 +182,7 @@ def test_last_attempt_on_dynamodb_marks_failed(
     failed = dynamodb_repository.get(message.message_id)
     assert (failed.status, failed.error) == (
         "failed",
-        "notifier failed: NtfyRejectedError: ntfy answered 400",
+        "notification not sent: rejected: ntfy answered 400",
     )
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from rez_messages import ConfigurationError
+from rez_messages.notification import NotSentReason
 from rez_processor import bootstrap
 from rez_processor.deferral import SQSMessageDeferral
 from rez_processor.handler import handler
+from rez_processor.settings import ProcessorSettings
 from rez_processor.visibility import SQSMessageVisibility
+from rez_telemetry.config import ConfigurationError
 
 REGION = "us-east-1"
 
@@ -45,7 +47,7 @@ def test_a_permanent_failure_is_paced_and_reaches_the_dlq_in_seconds(
     # GIVEN a message ntfy refuses every time (a 400: waiting does not fix it)
     message = store()
     queues.send(message)
-    notifier.fail(message.message_id, "NtfyRejectedError", "ntfy answered 400")
+    notifier.not_sent(message.message_id, NotSentReason.REJECTED, detail="ntfy answered 400")
     # WHEN every allowed delivery fails
     for receive, backoff in enumerate((2, 4, 8), start=1):
         [record] = queues.receive()
@@ -60,7 +62,7 @@ def test_a_permanent_failure_is_paced_and_reaches_the_dlq_in_seconds(
     assert queues.depth(queues.dlq_url) == 1
     failed = dynamodb_repository.get(message.message_id)
     assert (failed.status, failed.attempts) == ("failed", queues.max_receive_count)
-    assert failed.error == "notifier failed: NtfyRejectedError: ntfy answered 400"
+    assert failed.error == "notification not sent: rejected: ntfy answered 400"
 
 
 def test_a_poison_record_is_paced_to_the_dlq(wired, queues, sqs_clock, invoke, telemetry):
@@ -162,7 +164,7 @@ def test_retry_settings_come_from_the_environment(dynamodb, monkeypatch):
     monkeypatch.setenv("RETRY_BASE_SECONDS", "1")
     monkeypatch.setenv("RETRY_MAX_SECONDS", "30")
     monkeypatch.setenv("MAX_DEFERRAL_SECONDS", "3600")
-    deps = bootstrap.build_from_environment()
+    deps = bootstrap.build(ProcessorSettings.from_env())
     # THEN they pace the retries and bound the deferrals, through SQS adapters
     assert (deps.retry_delays.base_seconds, deps.retry_delays.max_seconds) == (1.0, 30.0)
     assert deps.max_deferral_seconds == 3600.0
@@ -172,13 +174,13 @@ def test_retry_settings_come_from_the_environment(dynamodb, monkeypatch):
 
 def test_deferral_is_bounded_by_six_hours_by_default(dynamodb):
     # GIVEN no MAX_DEFERRAL_SECONDS / WHEN wired / THEN 21600 s
-    assert bootstrap.build_from_environment().max_deferral_seconds == 21600.0
+    assert bootstrap.build(ProcessorSettings.from_env()).max_deferral_seconds == 21600.0
 
 
 def test_records_are_processed_ten_at_a_time_by_default(dynamodb, monkeypatch):
     # GIVEN no PROCESSOR_CONCURRENCY / WHEN wired / THEN 10 (the batch size)
     monkeypatch.delenv("PROCESSOR_CONCURRENCY", raising=False)
-    deps = bootstrap.build_from_environment()
+    deps = bootstrap.build(ProcessorSettings.from_env())
     assert deps.concurrency == 10
     # AND every client can keep a connection per thread
     assert deps.repository._client.meta.config.max_pool_connections >= 10  # type: ignore[attr-defined]
@@ -187,7 +189,7 @@ def test_records_are_processed_ten_at_a_time_by_default(dynamodb, monkeypatch):
 def test_processor_concurrency_comes_from_the_environment(dynamodb, monkeypatch):
     # GIVEN PROCESSOR_CONCURRENCY=25 / WHEN wired / THEN 25, with pools as large
     monkeypatch.setenv("PROCESSOR_CONCURRENCY", "25")
-    deps = bootstrap.build_from_environment()
+    deps = bootstrap.build(ProcessorSettings.from_env())
     assert deps.concurrency == 25
     assert deps.notifier._client.meta.config.max_pool_connections == 25  # type: ignore[attr-defined]
 
@@ -196,7 +198,7 @@ def test_a_malformed_deferral_bound_is_refused_naming_it(dynamodb, monkeypatch):
     # GIVEN MAX_DEFERRAL_SECONDS that is not a number / WHEN wired / THEN the error names it
     monkeypatch.setenv("MAX_DEFERRAL_SECONDS", "six hours")
     with pytest.raises(ConfigurationError) as caught:
-        bootstrap.build_from_environment()
+        bootstrap.build(ProcessorSettings.from_env())
     assert caught.value.variable == "MAX_DEFERRAL_SECONDS"
 
 

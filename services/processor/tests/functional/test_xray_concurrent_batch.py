@@ -38,7 +38,7 @@ HANDLER = textwrap.dedent(
     from rez_processor import bootstrap
     from rez_processor.context import ProcessingContext
     from rez_processor.handler import handler
-    from rez_processor.notifier import NotificationResult
+    from rez_messages.notification import NotificationAnswer
     from rez_processor.retry_delay import RetryDelays
 
     spec = json.loads(sys.argv[1])
@@ -60,10 +60,10 @@ HANDLER = textwrap.dedent(
     threads = set()
 
     class Notifier:
-        def notify(self, *, message_id, correlation_id, trace_context):
+        def notify(self, request):
             threads.add(threading.current_thread().name)
             in_flight.wait()  # every record is being processed at once
-            return NotificationResult("sent", "ntfy-" + message_id[:8])
+            return NotificationAnswer.sent("ntfy-" + request.message_id[:8])
 
     bootstrap.override(
         ProcessingContext(

@@ -7,8 +7,8 @@ import threading
 import time
 from typing import Any
 
+from rez_messages.notification import NotificationAnswer, NotificationRequest
 from rez_processor.batch import process_batch
-from rez_processor.notifier import NotificationResult
 from rez_telemetry import correlation
 from rez_telemetry.tracing import tracer
 
@@ -26,16 +26,12 @@ class RendezvousNotifier:
         self.threads: set[str] = set()
         self.finished: list[str] = []
 
-    def notify(
-        self, *, message_id: str, correlation_id: str, trace_context: str | None
-    ) -> NotificationResult:
+    def notify(self, request: NotificationRequest) -> NotificationAnswer:
         self.threads.add(threading.current_thread().name)
         self._barrier.wait()
-        time.sleep(0.02 * (len(self._order) - self._order.index(message_id)))
-        result = self._inner.notify(
-            message_id=message_id, correlation_id=correlation_id, trace_context=trace_context
-        )
-        self.finished.append(message_id)
+        time.sleep(0.02 * (len(self._order) - self._order.index(request.message_id)))
+        result = self._inner.notify(request)
+        self.finished.append(request.message_id)
         return result
 
 
@@ -110,9 +106,9 @@ def test_concurrency_one_processes_on_the_callers_thread(
     seen: list[str] = []
     real_notify = notifier.notify
 
-    def notify(**kwargs: Any) -> NotificationResult:
+    def notify(request: NotificationRequest) -> NotificationAnswer:
         seen.append(threading.current_thread().name)
-        return real_notify(**kwargs)
+        return real_notify(request)
 
     notifier.notify = notify  # type: ignore[method-assign]
     messages = [stored("a"), stored("b")]

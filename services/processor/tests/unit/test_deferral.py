@@ -3,18 +3,18 @@ against the message; the copy is a retry; deferring is bounded; a failed send fa
 
 from __future__ import annotations
 
+from rez_messages.notification import NotSentReason
 from rez_processor.batch import process_batch
 from rez_processor.context import ProcessingContext
 from rez_processor.deferral import DeferredCopy
 from rez_processor.service import Outcome
-from rez_telemetry.resilience import CircuitOpenError
 
 MAX_DEFERRAL = 21600
 
 
-def circuit_open(clock, seconds_left: float = 20.0) -> str:
-    """The notifier's CircuitOpenError message at the processor's clock."""
-    return str(CircuitOpenError("ntfy-sh", clock.now + seconds_left, clock.now))
+def circuit_open(notifier, message, seconds_left: float = 20.0) -> None:
+    """The notifier answers not sent: the circuit is open, its probe `seconds_left` away."""
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, seconds_left)
 
 
 def lines(telemetry, message: str) -> list[dict]:
@@ -36,7 +36,7 @@ def test_open_circuit_defers_without_counting_the_attempt(
 ):
     # GIVEN the notifier failing fast on an open circuit, on the first receive
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     record = sqs_record(message, receive_count=1)
     # WHEN processed
     result = process_batch(make_batch(record), ctx)
@@ -68,7 +68,7 @@ def test_the_copy_is_a_retry_and_its_duplicate_is_acknowledged(
 ):
     # GIVEN a message deferred on its first receive
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     process_batch(make_batch(sqs_record(message)), ctx)
     [(_, copy)] = deferral.copies
     # WHEN the circuit has closed and the copy arrives (receive 1, attempt_offset 1)
@@ -91,7 +91,7 @@ def test_a_duplicate_of_the_copy_while_it_is_processed_is_acknowledged(
 ):
     # GIVEN a deferred message whose copy was taken (processing, attempt 2), circuit still open
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     process_batch(make_batch(sqs_record(message)), ctx)
     [(_, copy)] = deferral.copies
     repository.mark_processing(message.message_id, retry_if_attempts_below=2)
@@ -108,7 +108,7 @@ def test_open_circuit_on_the_last_attempt_defers_instead_of_failing(
     message = stored()
     repository.mark_processing(message.message_id)
     repository.mark_processing(message.message_id, retry_if_attempts_below=2)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     record = sqs_record(message, receive_count=3)
     # WHEN its last allowed delivery meets the open circuit
     result = process_batch(make_batch(record), ctx)
@@ -129,11 +129,7 @@ def test_rate_limit_wait_on_the_last_attempt_defers_too(
 ):
     # GIVEN the rate limit's next token too far for the invocation, on the last receive
     message = stored()
-    notifier.fail(
-        message.message_id,
-        "RateLimitWaitTooLongError",
-        "ntfy rate limit: next token in 4.0s, but only 1.5s of the invocation are left",
-    )
+    notifier.not_sent(message.message_id, NotSentReason.RATE_LIMITED, 4.0)
     # WHEN processed / THEN deferred (nothing was sent), not failed
     result = process_batch(make_batch(sqs_record(message, receive_count=3)), ctx)
     assert list(result.outcomes.values()) == [Outcome.DEFERRED]
@@ -145,7 +141,7 @@ def test_the_copys_delay_is_at_most_fifteen_minutes(
 ):
     # GIVEN a breaker announcing its probe in more than an hour
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock, 5000))
+    circuit_open(notifier, message, 5000)
     # WHEN deferred / THEN by SQS's longest DelaySeconds
     process_batch(make_batch(sqs_record(message)), ctx)
     assert [copy.delay_seconds for _, copy in deferral.copies] == [900]
@@ -159,7 +155,7 @@ def test_deferring_stops_once_max_deferral_seconds_have_passed(
     repository.mark_processing(message.message_id)
     first = int(clock.now)
     clock.advance(MAX_DEFERRAL)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     at_bound = sqs_record(message, attempt_offset=1, deferred_since=first)
     # WHEN it arrives / THEN it is deferred again, the first deferral's time carried over
     process_batch(make_batch(at_bound), ctx)
@@ -181,7 +177,7 @@ def test_deferring_stops_once_max_deferral_seconds_have_passed(
     assert results[0].retry_delays == {receives[0]["messageId"]: 22}
     stored_message = repository.get(message.message_id)
     assert (stored_message.status, stored_message.attempts) == ("failed", 5)
-    assert stored_message.error.startswith("notifier failed: CircuitOpenError: ")
+    assert stored_message.error.startswith("notification not sent: circuit_open: ")
     expired = lines(telemetry, "Message deferral expired")
     assert [(line["deferred_for_seconds"], line["level"]) for line in expired] == [
         (MAX_DEFERRAL + 1, "WARNING")
@@ -205,7 +201,7 @@ def test_a_failed_send_on_the_last_attempt_marks_the_message_failed(
     message = stored()
     repository.mark_processing(message.message_id)
     repository.mark_processing(message.message_id, retry_if_attempts_below=2)
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     record = sqs_record(message, receive_count=3)
     # WHEN processed
     result = process_batch(make_batch(record), ctx)
@@ -226,7 +222,7 @@ def test_without_an_sqs_client_nothing_is_deferred(
     # GIVEN a context without a deferral adapter (e.g. a local run without SQS)
     bare = ProcessingContext(repository=repository, notifier=notifier, max_receive_count=3)
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     # WHEN the last receive meets the open circuit / THEN it fails as before
     result = process_batch(make_batch(sqs_record(message, receive_count=3)), bare)
     assert list(result.outcomes.values()) == [Outcome.FAILED]
@@ -242,7 +238,7 @@ def test_a_redriven_copy_restarts_its_attempts_and_its_deferral_window(
     repository.mark_failed(message.message_id, error="ntfy answered 400")
     since = int(clock.now) - 10 * MAX_DEFERRAL
     # WHEN the redrive is delivered while the circuit is open
-    notifier.fail(message.message_id, "CircuitOpenError", circuit_open(clock))
+    circuit_open(notifier, message)
     redriven = sqs_record(message, attempt_offset=3, deferred_since=since)
     result = process_batch(make_batch(redriven), ctx)
     # THEN it is taken as attempt 4 (its receive count plus offset) and deferred afresh

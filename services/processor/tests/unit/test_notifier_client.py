@@ -10,12 +10,8 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from rez_processor.notifier import (
-    LambdaNotifierClient,
-    NotificationResult,
-    NotifierError,
-    parse_notifier_response,
-)
+from rez_messages.notification import NotificationAnswer, NotificationRequest, NotSentReason
+from rez_processor.notifier import LambdaNotifierClient, NotifierError, parse_notifier_response
 
 FUNCTION = "rez-agent-notification-service-dev"
 MESSAGE_ID = "3b0f6d2e-9c1a-4f7e-8a55-2d9c1e7b6a10"
@@ -52,13 +48,33 @@ def test_invokes_synchronously_with_the_contract_payload(lambda_client):
     )
     # WHEN asked to notify / THEN the answer is read
     result = LambdaNotifierClient(FUNCTION, client).notify(
-        message_id=MESSAGE_ID, correlation_id="corr-1", trace_context=TRACE
+        NotificationRequest(MESSAGE_ID, "corr-1", TRACE)
     )
-    assert result == NotificationResult("sent", "n-1")
+    assert result == NotificationAnswer.sent("n-1")
+
+
+def test_not_sent_is_read_from_the_answers_fields(lambda_client):
+    # GIVEN the notifier answering not_sent: circuit open, next probe in 12.5 s
+    client, stubber = lambda_client
+    answer = {
+        "status": "not_sent",
+        "reason": "circuit_open",
+        "retry_after_seconds": 12.5,
+        "detail": "free text, never parsed",
+    }
+    stubber.add_response("invoke", {"StatusCode": 200, "Payload": _body(answer)})
+    # WHEN asked to notify / THEN the reason and the wait come from the fields
+    result = LambdaNotifierClient(FUNCTION, client).notify(NotificationRequest(MESSAGE_ID, "c"))
+    assert (result.delivered, result.reason, result.retry_after_seconds) == (
+        False,
+        NotSentReason.CIRCUIT_OPEN,
+        12.5,
+    )
+    assert not result.reason.attempted
 
 
 def test_function_error_becomes_notifier_error_with_type_and_message(lambda_client):
-    # GIVEN the notifier raising CircuitOpenError
+    # GIVEN the notifier failing (a function error)
     client, stubber = lambda_client
     stubber.add_response(
         "invoke",
@@ -67,8 +83,8 @@ def test_function_error_becomes_notifier_error_with_type_and_message(lambda_clie
             "FunctionError": "Unhandled",
             "Payload": _body(
                 {
-                    "errorType": "CircuitOpenError",
-                    "errorMessage": "circuit ntfy-sh is open",
+                    "errorType": "NtfyUnavailableError",
+                    "errorMessage": "ntfy answered 503",
                     "stackTrace": [],
                 }
             ),
@@ -76,14 +92,11 @@ def test_function_error_becomes_notifier_error_with_type_and_message(lambda_clie
     )
     # WHEN asked to notify / THEN the error carries errorType and errorMessage
     with pytest.raises(NotifierError) as caught:
-        LambdaNotifierClient(FUNCTION, client).notify(
-            message_id=MESSAGE_ID, correlation_id="corr-1", trace_context=None
-        )
+        LambdaNotifierClient(FUNCTION, client).notify(NotificationRequest(MESSAGE_ID, "corr-1"))
     assert (caught.value.error_type, caught.value.error_message) == (
-        "CircuitOpenError",
-        "circuit ntfy-sh is open",
+        "NtfyUnavailableError",
+        "ntfy answered 503",
     )
-    assert caught.value.circuit_open
 
 
 @pytest.mark.parametrize(
@@ -92,6 +105,14 @@ def test_function_error_becomes_notifier_error_with_type_and_message(lambda_clie
         (b"not json", None, "InvalidResponse", "non-JSON (8 bytes)"),
         (b'{"status": "maybe"}', None, "InvalidResponse", "unexpected notifier answer"),
         (b"[]", None, "InvalidResponse", "unexpected notifier answer"),
+        (b'{"status": "already_sent"}', None, "InvalidResponse", "needs a notification_id"),
+        (b'{"status": "not_sent"}', None, "InvalidResponse", "a reason goes with not_sent"),
+        (
+            b'{"status": "not_sent", "reason": "circuit_open", "retry_after_seconds": "soon"}',
+            None,
+            "InvalidResponse",
+            "is not a number",
+        ),
         (b"", "Unhandled", "Unhandled", "without a message"),
         (
             b'{"errorMessage": "2026-01-01 Task timed out after 30.00 seconds"}',
@@ -109,11 +130,3 @@ def test_unreadable_or_failed_answers_are_notifier_errors(
         parse_notifier_response(raw, function_error)
     assert caught.value.error_type == error_type
     assert fragment in str(caught.value)
-    assert not caught.value.circuit_open
-
-
-def test_already_sent_without_id():
-    # GIVEN already_sent without an id / WHEN parsed / THEN a result without id
-    assert parse_notifier_response(b'{"status": "already_sent"}', None) == NotificationResult(
-        "already_sent", None
-    )

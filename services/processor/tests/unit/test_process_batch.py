@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rez_messages import MessageStatus
+from rez_messages.notification import NotificationAnswer
 from rez_processor.batch import MalformedBatchError, process_batch
-from rez_processor.notifier import NotificationResult
 from rez_processor.service import Outcome
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -31,7 +31,9 @@ def test_created_message_is_notified_and_completed(
     ]
 
 
-def test_seed_log_events_for_a_processed_message(ctx, stored, sqs_record, make_batch, telemetry):
+def test_documented_log_events_for_a_processed_message(
+    ctx, stored, sqs_record, make_batch, telemetry
+):
     message = stored()
     process_batch(make_batch(sqs_record(message, receive_count=1)), ctx)
     # THEN "SQS message received" carries the attempt, the ids of the record
@@ -80,7 +82,7 @@ def test_notifier_already_sent_still_completes(
 ):
     # GIVEN a notifier that had sent it on an attempt that crashed afterwards
     message = stored()
-    notifier.answers[message.message_id] = NotificationResult("already_sent", "ntfy-old")
+    notifier.answers[message.message_id] = NotificationAnswer.already_sent("ntfy-old")
     # WHEN processed / THEN completed with the earlier notification id
     process_batch(make_batch(sqs_record(message)), ctx)
     assert repository.get(message.message_id).notification_id == "ntfy-old"
@@ -295,9 +297,9 @@ def test_completion_lost_to_a_concurrent_attempt_is_acknowledged(
     message = stored()
 
     class RacingNotifier:
-        def notify(self, *, message_id, correlation_id, trace_context):
-            repository.mark_completed(message_id, notification_id="ntfy-other")
-            return NotificationResult("already_sent", "ntfy-other")
+        def notify(self, request):
+            repository.mark_completed(request.message_id, notification_id="ntfy-other")
+            return NotificationAnswer.already_sent("ntfy-other")
 
     racing_ctx = type(ctx)(
         repository=repository, notifier=RacingNotifier(), max_receive_count=ctx.max_receive_count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rez_messages.notification import NotificationAnswer
 from rez_processor.batch import process_batch
 from rez_processor.service import Outcome
 
@@ -102,12 +103,10 @@ def test_redrive_of_a_message_already_notified_does_not_notify_twice(
     ctx, repository, notifier, stored, sqs_record, make_batch
 ):
     # GIVEN a failed message whose notification went out (the notifier recorded ntfy's id)
-    from rez_processor.notifier import NotificationResult
-
     message = stored()
     _failed_for_good(repository, message)
     repository.record_notification_id(message.message_id, "ntfy-earlier")
-    notifier.answers[message.message_id] = NotificationResult("already_sent", "ntfy-earlier")
+    notifier.answers[message.message_id] = NotificationAnswer.already_sent("ntfy-earlier")
     # WHEN redriven / THEN completed with the earlier id (the notifier answers already_sent)
     process_batch(make_batch(sqs_record(message)), ctx)
     done = repository.get(message.message_id)

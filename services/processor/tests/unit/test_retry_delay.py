@@ -1,36 +1,31 @@
-"""Retry pacing: which failures get a delay, and how long, with the jitter and clock pinned."""
+"""Retry pacing: which failures get a delay, and how long, with the jitter pinned."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from rez_processor.notifier import NotifierError
-from rez_processor.retry_delay import MAX_HINT_SECONDS, RetryDelays, hinted_wait
-from rez_telemetry.resilience import CircuitOpenError
-
-NOW_EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC).timestamp()
+from rez_messages.notification import NotificationAnswer, NotSentReason
+from rez_processor.notifier import NotificationNotSentError, NotifierError
+from rez_processor.retry_delay import MAX_HINT_SECONDS, RetryDelays
 
 
 def _delays(random_value: float, **settings) -> RetryDelays:
-    """Delays with the jitter pinned (0: bottom of its range, 1: top) and the clock at NOW."""
-    return RetryDelays(random=lambda: random_value, clock=lambda: NOW_EPOCH, **settings)
+    """Delays with the jitter pinned (0: bottom of its range, 1: top)."""
+    return RetryDelays(random=lambda: random_value, **settings)
 
 
-def _circuit_open(seconds_left: float, reason: str = "open") -> NotifierError:
-    """The notifier's Lambda error for an open circuit, with the breaker's own message."""
-    error = CircuitOpenError("ntfy-sh", NOW_EPOCH + seconds_left, NOW_EPOCH, reason=reason)
-    return NotifierError("CircuitOpenError", str(error))
+def _not_sent(reason: NotSentReason, seconds: float | None) -> NotificationNotSentError:
+    """The notifier's structured `not_sent` answer, as the processor raises it."""
+    answer = NotificationAnswer.not_sent(reason, retry_after_seconds=seconds, detail="not sent")
+    return NotificationNotSentError(answer)
 
 
-def _rate_limited(wait_seconds: float) -> NotifierError:
-    # The notifier's RateLimitWaitTooLongError message (services/notifier errors.py), verbatim.
-    return NotifierError(
-        "RateLimitWaitTooLongError",
-        f"ntfy rate limit: next token in {wait_seconds:.1f}s, "
-        "but only 3.0s of the invocation are left",
-    )
+def _circuit_open(seconds_left: float | None) -> NotificationNotSentError:
+    return _not_sent(NotSentReason.CIRCUIT_OPEN, seconds_left)
+
+
+def _rate_limited(wait_seconds: float) -> NotificationNotSentError:
+    return _not_sent(NotSentReason.RATE_LIMITED, wait_seconds)
 
 
 UNAVAILABLE = NotifierError("NtfyUnavailableError", "ntfy answered 503")
@@ -78,30 +73,12 @@ def test_ntfy_unavailable_and_429_back_off_exponentially(error_type):
 
 
 def test_open_circuit_waits_for_the_breaker_plus_jitter():
-    # GIVEN a circuit whose next probe is 12.3 s away, as the breaker says it
+    # GIVEN a circuit whose next probe is 12.3 s away, as the notifier answers it
     error = _circuit_open(12.3)
-    assert "(in 12.3 s)" in error.error_message
     # WHEN delayed with no jitter, then with the most jitter (up to the 2 s base)
     # THEN the breaker's remaining open time, rounded up; at most 2 s more
     assert _delays(0.0).for_failure(error, 1) == 13
     assert _delays(1.0).for_failure(error, 1) == 15
-
-
-def test_open_circuit_read_from_the_probe_time_when_no_remaining_time_is_given():
-    # GIVEN a message naming only the probe time, 30 s after the clock
-    error = NotifierError(
-        "CircuitOpenError", "Circuit 'ntfy-sh' is open; next probe at 2026-01-01T12:00:30Z"
-    )
-    # WHEN read and delayed / THEN 30 s
-    assert hinted_wait(error, NOW_EPOCH) == 30.0
-    assert _delays(0.0).for_failure(error, 1) == 30
-
-
-def test_open_circuit_of_an_unavailable_state_store_is_read_too():
-    # GIVEN the breaker failing closed because its state store is down
-    error = _circuit_open(30.0, reason="unavailable (state store down)")
-    # WHEN delayed / THEN the open time it announces
-    assert _delays(0.0).for_failure(error, 2) == 30
 
 
 def test_open_circuit_wait_is_bounded():
@@ -114,11 +91,10 @@ def test_open_circuit_past_its_probe_time_still_waits_a_second():
     assert _delays(0.0).for_failure(_circuit_open(0.0), 1) == 1
 
 
-def test_unreadable_open_circuit_falls_back_to_exponential():
-    # GIVEN a circuit error whose message says nothing of time
-    error = NotifierError("CircuitOpenError", "circuit ntfy-sh is open")
-    # WHEN read and delayed / THEN no hint, the exponential delay
-    assert hinted_wait(error, NOW_EPOCH) is None
+def test_open_circuit_without_a_probe_time_falls_back_to_exponential():
+    # GIVEN an open circuit whose answer carries no retry_after_seconds
+    error = _circuit_open(None)
+    # WHEN delayed / THEN the exponential delay
     assert _delays(1.0).for_failure(error, 2) == 4
 
 
@@ -134,11 +110,12 @@ def test_rate_limit_waits_for_the_next_token_at_least():
 @pytest.mark.parametrize(
     "error",
     [
-        NotifierError("NtfyRejectedError", "ntfy answered 400"),
+        _not_sent(NotSentReason.REJECTED, None),
+        _not_sent(NotSentReason.REJECTED, 30.0),
         NotifierError("InvalidMessageError", "unknown priority"),
         NotifierError("MessageNotFoundError", "message x not found"),
         NotifierError("InvalidResponse", "unexpected notifier answer"),
-        NotifierError("NotifierConfigurationError", "NTFY_URL is not set"),
+        NotifierError("ConfigurationError", "environment variable NTFY_URL: is empty"),
         RuntimeError("disk on fire"),
     ],
 )

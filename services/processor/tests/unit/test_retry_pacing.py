@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
+from rez_messages.notification import NotSentReason
 from rez_processor.batch import process_batch
 from rez_processor.service import Outcome
-from rez_telemetry.resilience import CircuitOpenError
-
-
-def _open_circuit_message(seconds_left: float) -> str:
-    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC).timestamp()  # the pinned clock of `ctx`
-    return str(CircuitOpenError("ntfy-sh", now + seconds_left, now))
 
 
 def test_unavailable_ntfy_is_retried_after_an_exponential_delay(
@@ -41,7 +34,7 @@ def test_open_circuit_is_deferred_until_the_breaker_probes_again(
 ):
     # GIVEN the notifier failing fast: the breaker probes again in 20 s
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", _open_circuit_message(20.0))
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, 20.0)
     record = sqs_record(message, receive_count=1)
     # WHEN processed
     result = process_batch(make_batch(record), ctx)
@@ -62,7 +55,7 @@ def test_open_circuit_that_cannot_be_deferred_is_paced_until_the_probe(
     # GIVEN an open circuit (probe in 20 s) and SQS refusing the deferred copy
     deferral.failure = RuntimeError("AccessDenied: sqs:SendMessage")
     message = stored()
-    notifier.fail(message.message_id, "CircuitOpenError", _open_circuit_message(20.0))
+    notifier.not_sent(message.message_id, NotSentReason.CIRCUIT_OPEN, 20.0)
     record = sqs_record(message, receive_count=1)
     # WHEN processed
     result = process_batch(make_batch(record), ctx)
@@ -78,11 +71,7 @@ def test_rate_limit_wait_is_deferred_until_a_token_is_due(
 ):
     # GIVEN the shared rate limit's next token 9.2 s away
     message = stored()
-    notifier.fail(
-        message.message_id,
-        "RateLimitWaitTooLongError",
-        "ntfy rate limit: next token in 9.2s, but only 1.5s of the invocation are left",
-    )
+    notifier.not_sent(message.message_id, NotSentReason.RATE_LIMITED, 9.2)
     record = sqs_record(message, receive_count=1)
     # WHEN processed / THEN the copy is not delivered before the token; nothing was attempted
     result = process_batch(make_batch(record), ctx)
@@ -90,13 +79,16 @@ def test_rate_limit_wait_is_deferred_until_a_token_is_due(
     assert (result.failures, visibility.postponed) == ([], [])
 
 
-@pytest.mark.parametrize("error_type", ["NtfyRejectedError", "InvalidMessageError"])
+@pytest.mark.parametrize("refusal", ["rejected", "InvalidMessageError"])
 def test_failures_that_time_does_not_fix_are_paced_too(
-    ctx, notifier, visibility, deferral, stored, sqs_record, make_batch, telemetry, error_type
+    ctx, notifier, visibility, deferral, stored, sqs_record, make_batch, telemetry, refusal
 ):
-    # GIVEN a notifier failure about the message itself, on the second receive
+    # GIVEN ntfy refusing the message (answered) or the notifier failing on it, on receive 2
     message = stored()
-    notifier.fail(message.message_id, error_type, "refused")
+    if refusal == "rejected":
+        notifier.not_sent(message.message_id, NotSentReason.REJECTED, detail="refused")
+    else:
+        notifier.fail(message.message_id, refusal, "refused")
     record = sqs_record(message, receive_count=2)
     # WHEN processed
     result = process_batch(make_batch(record), ctx)

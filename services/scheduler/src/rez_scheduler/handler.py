@@ -21,10 +21,9 @@ def handler(event: Any, context: Any) -> dict[str, str]:
         overrides,
         repository=deps.repository,
         publisher=deps.publisher,
-        topic_arn=deps.topic_arn,
         stage=deps.stage,
         retention=deps.retention,
         retry=deps.retry,
-        now=deps.clock(),
+        now=deps.now(),
     )
     return result.as_dict()

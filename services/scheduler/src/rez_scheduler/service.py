@@ -1,24 +1,24 @@
-"""Use case: create the scheduled message, store it, announce it; never leave it silently unsent."""
+"""Use case: create the scheduled message, store it, announce it; never leave it silently unsent.
+
+Storing and publishing (its logs, metric and failure handling) is `rez_messages.creation`'s,
+shared with the web API.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from rez_messages import (
-    Message,
     MessagePublisher,
     MessageRepository,
-    MessageStatus,
     MessageType,
     Payload,
     new_message,
 )
-from rez_messages.crash_points import crash_point
+from rez_messages.creation import PublishFailedError, Retry, create_and_publish
 from rez_scheduler.schedule_input import ScheduleOverrides
-from rez_telemetry import MESSAGES_CREATED, correlation, logger, metrics, tracer
+from rez_telemetry import correlation, tracer
 
 __all__ = [
     "CREATED_BY",
@@ -34,18 +34,6 @@ CREATED_BY = "scheduler"
 DEFAULT_TITLE = "Hello from rez_agent"
 DEFAULT_BODY = "Hello, world! This is your scheduled rez_agent message."
 DEFAULT_TAGS = ("wave", "scheduled")
-
-Retry = Callable[..., Any]
-"""Calls `fn(*args)` with retries (a `rez_telemetry.resilience.RetryPolicy` instance)."""
-
-
-class PublishFailedError(RuntimeError):
-    """The message was stored but could not be published; it is marked `failed` with the reason."""
-
-    def __init__(self, message_id: str, reason: str) -> None:
-        super().__init__(f"message {message_id} could not be published: {reason}")
-        self.message_id = message_id
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +57,8 @@ def _payload(overrides: ScheduleOverrides) -> Payload:
         body=DEFAULT_BODY if overrides.body is None else overrides.body,
         title=DEFAULT_TITLE if overrides.title is None else overrides.title,
         priority=overrides.priority,
-        tags=DEFAULT_TAGS if overrides.tags is None else overrides.tags,
+        tags=list(DEFAULT_TAGS) if overrides.tags is None else overrides.tags,
     )
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 def create_scheduled_message(
@@ -82,10 +66,9 @@ def create_scheduled_message(
     *,
     repository: MessageRepository,
     publisher: MessagePublisher,
-    topic_arn: str,
     stage: str,
     retention: timedelta,
-    retry: Retry,
+    retry: Retry | None,
     now: datetime,
 ) -> ScheduledMessage:
     """Store a `scheduled_hello` message and publish it (with retries).
@@ -93,77 +76,23 @@ def create_scheduled_message(
     If publishing still fails, the record is marked `failed` with the reason and
     `PublishFailedError` is raised, so the invocation fails visibly.
     """
-    payload = _payload(overrides)
     correlation_id = correlation.get_correlation_id() or correlation.new_correlation_id()
     message = new_message(
         message_type=MessageType.SCHEDULED_HELLO,
-        payload=payload,
+        payload=_payload(overrides),
         created_by=CREATED_BY,
         stage=stage,
         correlation_id=correlation_id,
         now=now,
         retention=retention,
     )
-    with correlation.correlation_scope(
-        correlation_id=correlation_id, message_id=message.message_id
-    ):
-        tracer.annotate(
-            correlation_id=correlation_id,
-            message_id=message.message_id,
-            message_type=str(message.message_type),
-        )
-        tracer.metadata(status=str(message.status), created_by=CREATED_BY)
-        repository.add(message)
-        logger.info(
-            "Scheduled message created",
-            message_id=message.message_id,
-            correlation_id=correlation_id,
-            message_type=str(message.message_type),
-            stage=stage,
-        )
-        metrics.record_count(
-            MESSAGES_CREATED,
-            1,
-            dimensions={"MessageType": str(message.message_type), "CreatedBy": CREATED_BY},
-        )
-        crash_point("scheduler.after_store", message.message_id, message.correlation_id)
-        _publish(message, publisher=publisher, repository=repository, retry=retry)
-        logger.info(
-            "Published message to SNS",
-            message_id=message.message_id,
-            correlation_id=correlation_id,
-            topic_arn=topic_arn,
-        )
+    tracer.metadata(status=str(message.status), created_by=CREATED_BY)
+    create_and_publish(
+        message,
+        repository=repository,
+        publisher=publisher,
+        created_by_dimension=CREATED_BY,
+        retry=retry,
+        after_store="scheduler.after_store",
+    )
     return ScheduledMessage(message.message_id, correlation_id, str(message.status))
-
-
-def _publish(
-    message: Message,
-    *,
-    publisher: MessagePublisher,
-    repository: MessageRepository,
-    retry: Retry,
-) -> None:
-    try:
-        retry(publisher.publish, message)
-    except Exception as error:
-        reason = f"publish to SNS failed: {_describe(error)}"
-        tracer.metadata(error=reason)
-        logger.error("Message publish failed", message_id=message.message_id, error=reason)
-        try:
-            repository.mark_failed(message.message_id, error=reason)
-        except Exception as mark_error:
-            logger.opt(exception=mark_error).error(
-                "Could not mark unpublished message failed",
-                message_id=message.message_id,
-                error=reason,
-                mark_error=_describe(mark_error),
-            )
-        else:
-            logger.info(
-                "Message status updated",
-                message_id=message.message_id,
-                old_status=str(MessageStatus.CREATED),
-                new_status=str(MessageStatus.FAILED),
-            )
-        raise PublishFailedError(message.message_id, reason) from error

@@ -48,10 +48,11 @@ def test_schedule_firing_stores_and_publishes(aws, load_event, lambda_context, t
     assert attributes["trace_context"].startswith("Root=1-")
 
 
-def test_seed_log_events_with_their_fields(aws, load_event, lambda_context, telemetry):
+def test_documented_log_events_with_their_fields(aws, load_event, lambda_context, telemetry):
     # GIVEN a firing
     result = handler({}, lambda_context)
-    # THEN "Scheduled message created" and "Published message to SNS" carry the seed's fields
+    # THEN "Scheduled message created" and "Published message to SNS" carry their documented
+    # fields (docs/observability.md)
     created = telemetry.log("Scheduled message created")
     assert created["message_id"] == result["message_id"]
     assert created["correlation_id"] == result["correlation_id"]
@@ -76,7 +77,7 @@ def test_messages_created_metric(aws, lambda_context, telemetry):
     ]
 
 
-def test_trace_has_annotations_and_the_seed_subtree(aws, lambda_context, telemetry):
+def test_trace_has_annotations_and_the_documented_subtree(aws, lambda_context, telemetry):
     # GIVEN a firing
     result = handler({}, lambda_context)
     spans = telemetry.spans

@@ -22,7 +22,6 @@ from rez_scheduler.service import (
 )
 from rez_telemetry.resilience import retry_policy
 
-TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:rez-agent-messages-dev"
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -47,7 +46,6 @@ def run(sleeps):
             overrides or ScheduleOverrides(),
             repository=repository,
             publisher=publisher,
-            topic_arn=TOPIC_ARN,
             stage="dev",
             retention=timedelta(days=7),
             retry=retry_policy(max_attempts=3, sleep=sleeps.append),

@@ -13,7 +13,7 @@ from rez_messages import (
     InvalidCursorError,
     MessageNotFoundError,
 )
-from rez_telemetry import MESSAGES_CREATED, logger, metrics, tracer
+from rez_telemetry import logger, tracer
 from rez_web_api import bootstrap, service
 from rez_web_api.api_gateway import Request, Response
 from rez_web_api.problems import ProblemError, not_found
@@ -30,10 +30,6 @@ from rez_web_api.validation import (
 
 Endpoint = Callable[[Request, dict[str, str], str], Response]
 """(request, path parameters, correlation ID) -> answer."""
-
-#: `CreatedBy` metric dimension of API-made messages: bounded (a user's email would make one
-#: CloudWatch metric per user, and put personal data into metrics); the record has the email.
-CREATED_BY_DIMENSION: Final = "web-api"
 
 
 def health(request: Request, params: dict[str, str], correlation_id: str) -> Response:
@@ -73,20 +69,7 @@ def create_message(request: Request, params: dict[str, str], correlation_id: str
     tracer.annotate(message_id=message.message_id, message_type=str(message.message_type))
     tracer.metadata(status=str(message.status), idempotent_replay=not outcome.created)
     headers = {"Location": f"/api/messages/{message.message_id}"}
-    if outcome.created:
-        logger.info(
-            "Manual message created",
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            created_by=message.created_by,
-            message_type=str(message.message_type),
-        )
-        metrics.record_count(
-            MESSAGES_CREATED,
-            1,
-            {"MessageType": str(message.message_type), "CreatedBy": CREATED_BY_DIMENSION},
-        )
-    else:
+    if not outcome.created:
         headers["Idempotent-Replayed"] = "true"
         logger.info(
             "Idempotent replay",

@@ -1,7 +1,7 @@
 """Lambda entry point `rez_web_api.handler.handler` (API Gateway REST proxy integration).
 
 Parses, routes, calls the endpoint, and answers; whatever happens the answer is JSON with
-`X-Correlation-ID`, errors are problem+json, and the seed's request/response log lines and API
+`X-Correlation-ID`, errors are problem+json, and the request/response log lines and API
 metrics are written exactly once per request.
 """
 
@@ -59,7 +59,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _record(
     request: Request, endpoint: str, status: int, duration_ms: float, correlation_id: str
 ) -> None:
-    """The seed's "API response sent" line (successful GETs sampled) and the two API metrics."""
+    """The "API response sent" line (successful GETs sampled) and the two API metrics."""
     routine = request.method == "GET" and status < 400
     logger.info(
         "API response sent",

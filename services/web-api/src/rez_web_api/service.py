@@ -1,45 +1,40 @@
 """The API's use cases over the message domain; collaborators are injected (see `bootstrap`).
 
-Creating stores first and publishes second. When the publication fails the message is marked
-`failed` with the reason (it never sits in `created` forever) and the client gets a 500 naming the
-correlation ID. An idempotent retry that finds its message still `created` (the function died
-between the write and the publication) publishes it again; the processor's conditional writes
-make a duplicate delivery harmless. A retry that finds it `failed` gets it as it is.
+Creating is `rez_messages.creation.create_and_publish` (shared with the scheduler): store first,
+publish second; a failed publication marks the message `failed` with the reason and raises
+`PublishFailedError` (the client gets a 500 naming the correlation ID). An idempotent retry that
+finds its message still `created` publishes it again; one that finds it `failed` gets it as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from rez_messages import (
     Message,
     MessagePublisher,
     MessageRepository,
-    MessageStatus,
     MessageType,
     Page,
     new_message,
 )
-from rez_messages.crash_points import crash_point
+from rez_messages.creation import Created, PublishFailedError, create_and_publish
 from rez_web_api.validation import CreateMessage, ListMessages
 
+__all__ = [
+    "CREATED_BY_DIMENSION",
+    "Created",
+    "PublishFailedError",
+    "create_manual_message",
+    "get_message",
+    "list_messages",
+]
 
-@dataclass(frozen=True, slots=True)
-class Created:
-    """The outcome of a create: the message and whether this request made it (False: replay)."""
-
-    message: Message
-    created: bool
-
-
-class PublishFailedError(Exception):
-    """The message was stored but could not be announced; it was marked failed."""
-
-    def __init__(self, message: Message, cause: Exception) -> None:
-        super().__init__(f"message {message.message_id} stored but not published: {cause!r}")
-        self.message = message
+#: `CreatedBy` metric dimension of API-made messages: bounded (a user's email would make one
+#: CloudWatch metric per user, and put personal data into metrics); the record has the email.
+CREATED_BY_DIMENSION: Final = "web-api"
 
 
 def create_manual_message(
@@ -63,27 +58,14 @@ def create_manual_message(
         now=now(),
         retention=retention,
     )
-    if command.idempotency_key is None:
-        repository.add(message)
-        created = True
-    else:
-        outcome = repository.create_idempotent(message, command.idempotency_key)
-        message, created = outcome.message, outcome.created
-    crash_point("web_api.after_store", message.message_id, message.correlation_id)
-    if created or message.status is MessageStatus.CREATED:
-        _publish(message, repository, publisher)
-    return Created(message=message, created=created)
-
-
-def _publish(message: Message, repository: MessageRepository, publisher: MessagePublisher) -> None:
-    try:
-        publisher.publish(message)
-    except Exception as error:
-        try:
-            repository.mark_failed(message.message_id, error=f"publish failed: {error!r}")
-        except Exception as mark_error:  # the original failure is what the caller must see
-            error.add_note(f"marking the message failed also failed: {mark_error!r}")
-        raise PublishFailedError(message, error) from error
+    return create_and_publish(
+        message,
+        repository=repository,
+        publisher=publisher,
+        created_by_dimension=CREATED_BY_DIMENSION,
+        idempotency_key=command.idempotency_key,
+        after_store="web_api.after_store",
+    )
 
 
 def get_message(message_id: str, *, repository: MessageRepository) -> Message:

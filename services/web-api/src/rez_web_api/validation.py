@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from rez_messages import InvalidPayloadError, MessageStatus, Payload
-from rez_messages.model import MAX_BODY_BYTES, MAX_TAGS, MAX_TITLE_CHARS, PRIORITY_NAMES
-from rez_messages.repository import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from rez_messages.repository import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, validate_idempotency_key
+from rez_messages.validation import json_type, payload_problems
 from rez_web_api.problems import ProblemError, bad_request, not_found
 
 MAX_REQUEST_BYTES: Final = 16 * 1024
 CREATE_FIELDS: Final = ("message", "title", "priority", "tags")
 LIST_PARAMETERS: Final = ("status", "limit", "cursor")
 MAX_CURSOR_CHARS: Final = 2048
-_TAG: Final = re.compile(r"^[^,]*[^,\s][^,]*$")
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[\x21-\x7e]{1,255}$")
 _JSON_MEDIA: Final = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 #: The model's field names, as the API calls them.
 _API_FIELD: Final = {"body": "message"}
@@ -122,94 +120,9 @@ def parse_json_object(raw: bytes | None) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise bad_request(
             "malformed-body",
-            f"the body must be a JSON object, not {_json_type(document)}",
+            f"the body must be a JSON object, not {json_type(document)}",
         )
     return document
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-def _valid_unicode(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _check_message(value: object) -> str | None:
-    if not isinstance(value, str):
-        return f"must be a string, not {_json_type(value)}"
-    if not _valid_unicode(value):
-        return "contains an invalid character (a lone surrogate)"
-    size = len(value.encode("utf-8"))
-    if size == 0:
-        return "must not be empty"
-    if size > MAX_BODY_BYTES:
-        return f"must be at most {MAX_BODY_BYTES} bytes of UTF-8, got {size}"
-    return None
-
-
-def _check_title(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        return f"must be a string or null, not {_json_type(value)}"
-    if not _valid_unicode(value):
-        return "contains an invalid character (a lone surrogate)"
-    if len(value) > MAX_TITLE_CHARS:
-        return f"must be at most {MAX_TITLE_CHARS} characters, got {len(value)}"
-    return None
-
-
-def _check_priority(value: object) -> str | None:
-    names = "/".join(PRIORITY_NAMES)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return f"must be an integer 1-5 or one of {names}, not {_json_type(value)}"
-    if isinstance(value, int) and not 1 <= value <= 5:
-        return f"must be between 1 and 5, got {value}"
-    if isinstance(value, str) and value not in PRIORITY_NAMES:
-        return f"unknown priority {value[:40]!r}; use 1-5 or one of {names}"
-    return None
-
-
-def _check_tags(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        return f"must be an array of strings, not {_json_type(value)}"
-    if len(value) > MAX_TAGS:
-        return f"must hold at most {MAX_TAGS} tags, got {len(value)}"
-    for index, tag in enumerate(value):
-        if not isinstance(tag, str):
-            return f"tag {index} must be a string, not {_json_type(tag)}"
-        if not _valid_unicode(tag):
-            return f"tag {index} contains an invalid character (a lone surrogate)"
-        if not _TAG.search(tag):
-            return f"tag {index} must contain a non-space character and no comma"
-    return None
-
-
-_CHECKS: Final = {
-    "message": _check_message,
-    "title": _check_title,
-    "priority": _check_priority,
-    "tags": _check_tags,
-}
 
 
 def parse_create_message(raw: bytes | None, idempotency_key: str | None) -> CreateMessage:
@@ -219,26 +132,25 @@ def parse_create_message(raw: bytes | None, idempotency_key: str | None) -> Crea
     errors = [
         FieldError(name, f"unknown field; allowed fields are {', '.join(CREATE_FIELDS)}")
         for name in document
-        if name not in _CHECKS
+        if name not in CREATE_FIELDS
     ]
     if "message" not in document:
         errors.append(FieldError("message", "is required"))
-    for name, check in _CHECKS.items():
-        if name in document and (detail := check(document[name])) is not None:
-            errors.append(FieldError(name, detail))
+    problems = payload_problems(
+        document.get("message", "-"),  # a missing message is reported once, just above
+        title=document.get("title"),
+        priority=document.get("priority"),
+        tags=document.get("tags"),
+    )
+    errors += [FieldError(_API_FIELD.get(p.field, p.field), p.detail) for p in problems]
     if errors:
         raise invalid(errors)
-    try:
-        payload = Payload.create(
-            body=document["message"],
-            title=document.get("title"),
-            priority=document.get("priority"),
-            tags=document.get("tags"),
-        )
-    except InvalidPayloadError as error:  # the model's own bounds, should they be stricter
-        raise invalid(
-            [FieldError(_API_FIELD.get(error.field, error.field), error.reason)]
-        ) from None
+    payload = Payload.create(
+        body=document["message"],
+        title=document.get("title"),
+        priority=document.get("priority"),
+        tags=document.get("tags"),
+    )
     return CreateMessage(payload=payload, idempotency_key=key)
 
 
@@ -246,12 +158,10 @@ def parse_idempotency_key(value: str | None) -> str | None:
     """The `Idempotency-Key` header: 1-255 printable ASCII characters without spaces."""
     if value is None:
         return None
-    if not _IDEMPOTENCY_KEY.fullmatch(value):
-        raise bad_request(
-            "invalid-header",
-            "Idempotency-Key must be 1-255 printable ASCII characters without spaces",
-        )
-    return value
+    try:
+        return validate_idempotency_key(value)
+    except InvalidPayloadError as error:
+        raise bad_request("invalid-header", f"Idempotency-Key {error.reason}") from None
 
 
 def parse_list_query(query: dict[str, str], multi: dict[str, list[str]]) -> ListMessages:

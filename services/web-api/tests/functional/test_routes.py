@@ -66,7 +66,7 @@ def test_create_stores_publishes_and_answers_202(aws, event, call, captured):
     assert published["MessageAttributes"]["message_type"]["StringValue"] == "manual"
 
 
-def test_create_logs_the_seed_events_and_records_the_metrics(aws, event, call, captured):
+def test_create_logs_the_documented_events_and_records_the_metrics(aws, event, call, captured):
     answer = call(event("createMessage.json"))
     message_id = answer.body["message_id"]
     [received] = captured.lines("API request received")
@@ -298,7 +298,7 @@ def test_a_failed_publication_is_a_500_that_leaks_nothing(event, call, captured)
     # AND the stored message is marked failed with the reason, and the error is logged
     [stored] = repository.list_all().items
     assert stored.status == "failed"
-    assert "publish failed" in (stored.error or "")
+    assert "publish to SNS failed" in (stored.error or "")
     [failure] = captured.lines("API request failed")
     assert failure["level"] == "ERROR"
     [count] = [m for m in captured.metrics("APIRequestCount") if "Endpoint" in m]

@@ -43,7 +43,7 @@ DEPLOY_ORDER: Final[tuple[StackSpec, ...]] = (
 )
 STACKS: Final[dict[str, StackSpec]] = {spec.name: spec for spec in DEPLOY_ORDER}
 
-# Function names per docs/contracts.md (the seed's names), without the `-<stage>` suffix.
+# Function names per docs/contracts.md, without the `-<stage>` suffix.
 FUNCTION_NAMES: Final[dict[str, str]] = {
     "scheduler": "rez-agent-scheduler",
     "web-api": "rez-agent-web-api",

@@ -3,7 +3,7 @@
 CloudFormation's short-form tags (`!Ref`, `!Sub`, `!GetAtt`, ...) are not standard YAML, so a
 safe loader learns to turn each into its long form (`{"Fn::Sub": ...}`). The deploy tool uses this
 to pass only the parameters a template declares; the tests use it to check the templates'
-values against the seed.
+values against docs/observability.md.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Every command and its options (each has --help)."""
     parser = argparse.ArgumentParser(
         prog="rezctl",
-        description="Operate rez_agent: tokens, messages, journeys, the seed's queries, the "
+        description="Operate rez_agent: tokens, messages, journeys, the saved queries, the "
         "DLQ redrive, SLOs, the dashboard and the circuit breaker, against AWS or the harness.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     for name, handler, default, text in (
-        ("errors", commands.errors, "1h", "ERROR lines by message id (seed query 2)"),
+        ("errors", commands.errors, "1h", "ERROR lines by message id (saved query 2)"),
         ("latency", commands.latency, "24h", "POST /api/messages response time (query 3)"),
         ("failed-notifications", commands.failed_notifications, "24h", "ntfy failures (query 4)"),
     ):

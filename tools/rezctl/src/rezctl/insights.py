@@ -1,4 +1,5 @@
-"""The seed's queries 2, 3 and 4 as tables: errors by message, API latency, failed notifications."""
+"""Saved queries 2, 3 and 4 (docs/observability.md) as tables: errors by message, API
+latency, failed notifications."""
 
 from __future__ import annotations
 

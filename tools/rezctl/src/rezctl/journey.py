@@ -1,6 +1,6 @@
 """A message's whole journey: its record and status history, every log line, the span tree.
 
-`collect(identifier)` accepts a message id or a correlation id. It runs the seed's query 1 as
+`collect(identifier)` accepts a message id or a correlation id. It runs saved query 1 as
 one Logs Insights query over the five log groups (falling back to FilterLogEvents when Insights
 fails), separates span lines (TRACING_BACKEND=otel writes spans as log lines with a top-level
 `span`) from log lines, fetches the child spans of the traces found, and says where the journey

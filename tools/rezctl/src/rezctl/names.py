@@ -35,7 +35,7 @@ class StageNames:
 
     @property
     def log_groups(self) -> tuple[str, ...]:
-        """The five functions' log groups (the seed's list)."""
+        """The five functions' log groups (docs/observability.md)."""
         return tuple(self.log_group(service) for service in SERVICES)
 
     @property

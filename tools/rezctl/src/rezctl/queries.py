@@ -1,7 +1,8 @@
-"""The seed's four Logs Insights queries, as text builders with safe identifiers.
+"""The four saved Logs Insights queries (docs/observability.md) as text builders, with safe
+identifiers.
 
-Each keeps the seed's fields and filters; `@log` is added where a row must say which function
-wrote it. The seed's query 3 filters on the API's access line (`path`, `method`, `duration_ms`:
+Each keeps the saved query's fields and filters; `@log` is added where a row must say which
+function wrote it. Saved query 3 filters on the API's access line (`path`, `method`, `duration_ms`:
 the web API's "API response sent" line carries them).
 """
 

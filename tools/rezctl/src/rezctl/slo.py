@@ -1,4 +1,4 @@
-"""The seed's five SLIs measured on a deployed stage (`rezctl slo`).
+"""The five SLIs of docs/observability.md measured on a deployed stage (`rezctl slo`).
 
 - API Availability, 99.9% (30d): `APIRequestCount` by StatusCode per minute (5xx = failed);
 - API Response Time, p95 < 500 ms and p99 < 1000 ms: CloudWatch's percentiles of `APIResponseTime`

@@ -1,4 +1,4 @@
-"""Error-budget arithmetic for the seed's SLOs, free of AWS so it can be checked by hand.
+"""Error-budget arithmetic for the SLOs of docs/observability.md, free of AWS (checkable by hand).
 
 Every SLO here is "at most a fraction `1 - objective` of events may be bad" over a window:
 - ratio SLOs (processing success, notification delivery): bad = failures;

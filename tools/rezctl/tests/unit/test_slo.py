@@ -18,7 +18,7 @@ from rezctl.target import Target
 DAY = dt.timedelta(days=1)
 
 
-def test_ratio_budget_is_the_seeds_500_failures_per_100k():
+def test_ratio_budget_is_the_documented_500_failures_per_100k():
     result = ratio_slo("s", good=99_700, bad=300, objective=0.995, window=30 * DAY)
     assert result.budget_allowed == pytest.approx(500)
     assert result.budget_left == pytest.approx(200)

@@ -1,4 +1,4 @@
-"""The metric vocabulary of rez_agent: namespace, names and units from the seed's table.
+"""The metric vocabulary of rez_agent: namespace, names and units of docs/observability.md.
 
 Names live here (not as string literals in services) so that dashboards, alarms and code agree.
 """
@@ -9,7 +9,7 @@ from typing import Final
 
 NAMESPACE: Final = "RezAgent"
 
-# Seed table: name -> (type, dimensions besides Stage)
+# docs/observability.md, Metrics: name -> (type, dimensions besides Stage)
 MESSAGES_CREATED: Final = "MessagesCreated"  # Count; MessageType, CreatedBy
 MESSAGES_PROCESSED: Final = "MessagesProcessed"  # Count; Status
 NOTIFICATIONS_SENT: Final = "NotificationsSent"  # Count; Status

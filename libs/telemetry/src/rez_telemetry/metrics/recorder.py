@@ -1,4 +1,4 @@
-"""`MetricsRecorder`: the seed's `RecordCount` / `RecordDuration`, buffered and flushed once.
+"""`MetricsRecorder`: count and duration recording, buffered and flushed once.
 
 Recording is cheap (aggregate into a dict); sending happens at `flush()`, which the handler
 decorator calls at the end of every invocation through the lifecycle hook.

@@ -8,8 +8,10 @@ from rez_telemetry.resilience.states import format_epoch
 class CircuitOpenError(Exception):
     """The circuit is open: the call was not attempted.
 
-    The class name is part of the contract: the processor recognises a notifier failing fast by
-    `errorType == "CircuitOpenError"`.
+    Callers act on the fields, never on the text: `service`, `reason` (`open`, or why the call
+    was refused), `retry_at` (epoch seconds of the next probe, None when unknown) and
+    `retry_after_seconds` (how long from `now` until then). The notifier turns them into its
+    structured `not_sent` answer.
     """
 
     def __init__(

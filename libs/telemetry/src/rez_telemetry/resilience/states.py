@@ -17,7 +17,7 @@ class CircuitState(StrEnum):
 
     @property
     def metric_value(self) -> float:
-        """The seed's `CircuitBreakerState` encoding: 0 closed, 0.5 half-open, 1 open."""
+        """The `CircuitBreakerState` value: 0 closed, 0.5 half-open, 1 open."""
         return STATE_METRIC_VALUES[self]
 
 

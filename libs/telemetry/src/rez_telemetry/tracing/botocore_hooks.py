@@ -4,7 +4,7 @@ Every client created after `install()` gets handlers on its event emitter:
 `before-parameter-build` starts a span named like X-Ray's (`DynamoDB.PutItem`, `SNS.Publish`,
 `Lambda.Invoke`) with `aws.service`, `aws.operation` and the resource (`aws.table_name`…), and
 points any `trace_context` the caller is sending (SNS/SQS attribute, invoke payload) at that
-span, so the consumer hangs under the publish like in the seed's trace; `before-call` adds
+span, so the consumer hangs under the publish (see docs/observability.md); `before-call` adds
 `X-Amzn-Trace-Id`; `after-call` / `after-call-error` end the span. Only the OTel back end
 records here (the X-Ray back end has the SDK's own botocore patch), and only inside a trace.
 """

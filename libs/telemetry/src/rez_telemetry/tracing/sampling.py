@@ -1,4 +1,4 @@
-"""Sampling as the seed says: everything in dev; in prod a reservoir of 1 trace a second plus 5%.
+"""Sampling as docs/observability.md states: all in dev; in prod 1 trace a second plus 5%.
 
 `ReservoirSampler` mirrors X-Ray's default rule. The decision is taken for each root span — in
 Lambda, each invocation's span — not once per cold start; children follow their parent, and an
@@ -61,7 +61,7 @@ class ReservoirSampler:
 
 
 def sampler_for_stage(stage: str | None = None) -> ReservoirSampler:
-    """The seed's rule for the stage (dev: 100%; others: 1/s + 5%), env overrides first."""
+    """The stage's sampling rule (dev: 100%; others: 1/s + 5%), env overrides first."""
     stage = stage or _env.stage() or "dev"
     rate = _env.read_float(_env.TRACE_SAMPLE_RATE)
     reservoir = _env.read_float(_env.TRACE_SAMPLE_RESERVOIR)

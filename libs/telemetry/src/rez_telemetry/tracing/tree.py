@@ -2,7 +2,7 @@
 
 `build_trees(spans)` nests spans by parent id; a span whose parent is not among them but which
 links to one that is (a batch consumer) hangs under that producer, marked as linked.
-`render(tree)` prints the seed's "Trace for Scheduled Message" shape:
+`render(tree)` prints the shape of one scheduled message's trace (docs/observability.md):
 
     [rez-agent-scheduler-dev] 41.2 ms
         ├─ [DynamoDB PutItem] (rez-agent-messages-dev) 3.1 ms

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from rez_notifier.errors import InvalidNotificationRequestError
-from rez_notifier.request import NotificationRequest, parse_notification_request
+from rez_messages.notification import (
+    InvalidNotificationRequestError,
+    NotificationAnswer,
+    NotificationRequest,
+    NotSentReason,
+)
 
 EVENT = Path(__file__).parent.parent / "events" / "notifier_invoke.json"
 
@@ -20,7 +24,7 @@ def _event() -> dict:
 def test_the_real_invoke_payload_parses() -> None:
     # GIVEN the payload the processor sends
     # WHEN it is parsed
-    request = parse_notification_request(_event())
+    request = NotificationRequest.from_payload(_event())
     # THEN every field is kept as sent
     assert request == NotificationRequest(
         message_id="550e8400-e29b-41d4-a716-446655440000",
@@ -35,7 +39,7 @@ def test_trace_context_is_optional_and_unknown_keys_are_ignored() -> None:
     del payload["trace_context"]
     payload["traceparent"] = "00-abc-def-01"
     # WHEN it is parsed
-    request = parse_notification_request(payload)
+    request = NotificationRequest.from_payload(payload)
     # THEN it is accepted, with no trace context
     assert request.trace_context is None
 
@@ -80,7 +84,7 @@ def test_bad_payloads_are_refused_naming_each_problem(payload: object, expected:
     # GIVEN a payload that breaks the contract
     # WHEN it is parsed
     with pytest.raises(InvalidNotificationRequestError) as caught:
-        parse_notification_request(payload)
+        NotificationRequest.from_payload(payload)
     # THEN the error says which field and why
     assert expected in str(caught.value)
     assert str(caught.value).startswith("invalid notifier payload: ")
@@ -91,6 +95,32 @@ def test_every_problem_is_listed_at_once() -> None:
     payload = {"message_id": "nope", "correlation_id": ""}
     # WHEN it is parsed
     with pytest.raises(InvalidNotificationRequestError) as caught:
-        parse_notification_request(payload)
+        NotificationRequest.from_payload(payload)
     # THEN both are reported
     assert len(caught.value.problems) == 2
+
+
+def test_the_request_round_trips_through_its_payload():
+    # GIVEN a request / WHEN sent as a payload and read back / THEN the same request
+    request = NotificationRequest("3b0f6d2e-9c1a-4f7e-8a55-2d9c1e7b6a10", "corr-1", "Root=1-a")
+    assert NotificationRequest.from_payload(request.as_payload()) == request
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        NotificationAnswer.sent("n-1"),
+        NotificationAnswer.already_sent("n-0"),
+        NotificationAnswer.not_sent(NotSentReason.CIRCUIT_OPEN, retry_after_seconds=12.5),
+        NotificationAnswer.not_sent(NotSentReason.RATE_LIMITED, retry_after_seconds=3.0),
+        NotificationAnswer.not_sent(NotSentReason.REJECTED, detail="ntfy answered 400"),
+    ],
+)
+def test_every_answer_round_trips_through_json(answer):
+    # GIVEN an answer / WHEN serialised as the Lambda response and read back / THEN equal
+    assert NotificationAnswer.from_answer(json.loads(json.dumps(answer.as_answer()))) == answer
+
+
+def test_only_a_refusal_by_ntfy_counts_as_attempted():
+    # GIVEN the reasons / THEN only `rejected` reached ntfy (the others defer the message)
+    assert {reason for reason in NotSentReason if reason.attempted} == {NotSentReason.REJECTED}
