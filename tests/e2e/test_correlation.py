@@ -165,9 +165,9 @@ def test_a_scheduled_message_makes_the_documented_trace(harness, aws, system, nt
 
     [root] = wait_for(one_tree, timeout=30)
 
-    # THEN it has the shape docs/observability.md shows: Lambda's segments for the scheduler, then its code:
-    # PutItem, Publish -> processor -> UpdateItem, GetItem, Invoke -> notifier (breaker state,
-    # ntfy POST) -> UpdateItem
+    # THEN it has the shape docs/observability.md shows: Lambda's segments for the scheduler,
+    # then its code: PutItem, Publish -> processor -> UpdateItem, GetItem, Invoke -> notifier
+    # (breaker state, ntfy POST) -> UpdateItem
     assert (root.name, root.span["attributes"]["xray.origin"]) == (
         FUNCTIONS["scheduler"],
         "AWS::Lambda",

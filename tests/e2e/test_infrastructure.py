@@ -433,9 +433,9 @@ def watched_metric(alarm: dict[str, Any]) -> tuple[str, str, dict[str, str], str
 
 @pytest.mark.parametrize("documented_alarm", sorted(DOCUMENTED_ALARMS))
 def test_documented_alarm(documented_alarm, alarms, system, templates):
-    namespace, metric, dimensions, statistic, period, threshold, operator, topic = DOCUMENTED_ALARMS[
-        documented_alarm
-    ]
+    namespace, metric, dimensions, statistic, period, threshold, operator, topic = (
+        DOCUMENTED_ALARMS[documented_alarm]
+    )
     (alarm,) = [a for a in alarms if watched_metric(a)[:3] == (namespace, metric, dimensions)]
     parameters = templates["monitoring"]["Parameters"]
     assert watched_metric(alarm)[3] == statistic

@@ -1,17 +1,19 @@
 """Wiring: the reconciler's dependencies from the environment, once per cold start.
 
-boto3 clients are created on first use (never at import); tests call `override(...)`.
+The services' one idiom (`rez_telemetry.config.Wiring`): `dependencies()` builds on first use
+(boto3 clients included, never at import), `override(...)` puts tests' fakes in, `reset()` forgets.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from rez_messages import MessageRepository, config
+from rez_messages import MessageRepository
+from rez_messages.config import messages_table, positive_int, topic_arn
 from rez_messages.reconcile import Republisher
+from rez_telemetry.config import Wiring, optional
 
 __all__ = ["ReconcilerDependencies", "dependencies", "override", "reset"]
 
@@ -36,7 +38,7 @@ def build_from_environment() -> ReconcilerDependencies:
     from rez_messages.dynamodb import DynamoDBMessageRepository
     from rez_messages.reconcile import SNSRepublisher
 
-    queue_url = os.environ.get("MESSAGE_QUEUE_URL") or None
+    queue_url = optional("MESSAGE_QUEUE_URL")
     sqs = boto3.client("sqs") if queue_url else None
 
     def visibility_timeout() -> int | None:
@@ -48,25 +50,14 @@ def build_from_environment() -> ReconcilerDependencies:
         return int(attributes["VisibilityTimeout"])
 
     return ReconcilerDependencies(
-        repository=DynamoDBMessageRepository(config.messages_table(), boto3.client("dynamodb")),
-        republisher=SNSRepublisher(config.topic_arn(), boto3.client("sns")),
-        max_receive_count=config.max_receive_count(),
+        repository=DynamoDBMessageRepository(messages_table(), boto3.client("dynamodb")),
+        republisher=SNSRepublisher(topic_arn(), boto3.client("sns")),
+        max_receive_count=positive_int("MAX_RECEIVE_COUNT", None),
         visibility_timeout=visibility_timeout,
     )
 
 
-_current: dict[str, ReconcilerDependencies] = {}
-
-
-def dependencies() -> ReconcilerDependencies:
-    if "deps" not in _current:
-        _current["deps"] = build_from_environment()
-    return _current["deps"]
-
-
-def override(deps: ReconcilerDependencies) -> None:
-    _current["deps"] = deps
-
-
-def reset() -> None:
-    _current.clear()
+_wiring: Wiring[ReconcilerDependencies] = Wiring(build_from_environment)
+dependencies = _wiring.dependencies
+override = _wiring.override
+reset = _wiring.reset
