@@ -31,9 +31,9 @@ def of(values: list[float]) -> Samples:
 
 
 @pytest.mark.parametrize("p", [0.0, 1.0, 25.0, 50.0, 90.0, 95.0, 99.0, 99.9, 100.0])
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_percentiles_match_the_definition(p: float, seed: int) -> None:
-    rng = random.Random(seed)
+@pytest.mark.parametrize("random_seed", [1, 2, 3])
+def test_percentiles_match_the_definition(p: float, random_seed: int) -> None:
+    rng = random.Random(random_seed)
     values = [round(rng.uniform(0, 500), 2) for _ in range(rng.randint(1, 400))]
     values += values[: len(values) // 3]  # repeated values, as Values/Counts store them
     name = f"p{p:g}"

@@ -98,16 +98,43 @@ def test_exactly_the_documented_alarms(templates):
     assert set(alarms(templates)) == set(EXPECTED)
 
 
+def default_of(templates: dict[str, Any], value: Any) -> Any:
+    """A literal, or the default of the monitoring parameter a `Ref` names (lowered by tests)."""
+    if isinstance(value, dict) and "Ref" in value:
+        return templates["monitoring"]["Parameters"][value["Ref"]]["Default"]
+    return value
+
+
+def watched(alarm: dict[str, Any]) -> dict[str, Any]:
+    """Namespace, MetricName, Dimensions, Stat and Period of a single-metric alarm, or of the
+    AWS/Lambda metric a metric-math alarm starts from (the authorizer's Errors)."""
+    if "Metrics" not in alarm:
+        return {
+            "Namespace": alarm["Namespace"],
+            "MetricName": alarm["MetricName"],
+            "Dimensions": alarm["Dimensions"],
+            "Stat": alarm.get("Statistic", alarm.get("ExtendedStatistic")),
+            "Period": alarm["Period"],
+        }
+    (base,) = [
+        q["MetricStat"]
+        for q in alarm["Metrics"]
+        if "MetricStat" in q and q["MetricStat"]["Metric"]["Namespace"] == "AWS/Lambda"
+    ]
+    return {**base["Metric"], "Stat": base["Stat"], "Period": base["Period"]}
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_alarm_values(templates, name):
     alarm = alarms(templates)[name]
     namespace, metric, statistic, period, threshold, operator, topic = EXPECTED[name]
-    assert alarm["Namespace"] == namespace
-    assert alarm["MetricName"] == metric
-    assert alarm.get("Statistic", alarm.get("ExtendedStatistic")) == statistic
-    assert alarm["Period"] == period
+    metric_of = watched(alarm)
+    assert metric_of["Namespace"] == namespace
+    assert metric_of["MetricName"] == metric
+    assert metric_of["Stat"] == statistic
+    assert int(default_of(templates, metric_of["Period"])) == period
     assert alarm["EvaluationPeriods"] == 1
-    assert alarm["Threshold"] == threshold
+    assert float(default_of(templates, alarm["Threshold"])) == threshold
     assert alarm["ComparisonOperator"] == operator
     assert topic_of(alarm) == topic
     assert alarm["TreatMissingData"] in {"notBreaching", "breaching", "ignore", "missing"}
@@ -121,7 +148,7 @@ def test_alarm_description_names_an_existing_runbook(templates, name):
 
 
 def dimensions(alarm: dict[str, Any]) -> dict[str, Any]:
-    return {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    return {d["Name"]: d["Value"] for d in watched(alarm)["Dimensions"]}
 
 
 def test_alarm_dimensions(templates):
