@@ -279,17 +279,26 @@ def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, sy
                 )
             )
         since_ms = int(time.time() * 1000) - 1000
+        group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
+
+        def scheduled_lines() -> list[dict[str, Any]]:
+            return [
+                json.loads(event["message"])
+                for event in log_events(aws, group, since_ms)
+                if "Scheduled message created" in event["message"]
+            ]
+
+        # an earlier test's scheduled message may log within the same second (log lines are
+        # forwarded late under load): only a message created after the advance is this test's
+        earlier = {line["correlation_id"] for line in scheduled_lines()}
         answer = httpx.post(
             f"{harness.endpoint}/_rez/scheduler/advance", json={"seconds": 86_400}, timeout=60
         )
         assert answer.status_code == 200, answer.text
 
         def created() -> dict[str, Any] | None:
-            group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
-            for event in log_events(aws, group, since_ms):
-                if "Scheduled message created" in event["message"]:
-                    return json.loads(event["message"])
-            return None
+            fresh = [line for line in scheduled_lines() if line["correlation_id"] not in earlier]
+            return fresh[0] if fresh else None
 
         # every function starts cold with the X-Ray SDK after the update: generous on 2 cores
         correlation_id = wait_for(created, timeout=240)["correlation_id"]
