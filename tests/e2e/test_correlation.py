@@ -136,22 +136,35 @@ def test_every_hop_of_an_api_message_carries_its_correlation_id(api, tokens, ntf
     assert invoke.find("notifier") is not None
 
 
+def scheduled_lines(aws: Any, group: str, since_ms: int) -> list[dict[str, Any]]:
+    """The scheduler's "Scheduled message created" lines since `since_ms`.
+
+    A test follows the message its own advance created: another test's scheduled message may
+    log within the same second (function logs are forwarded late under load), so the callers
+    set aside the correlation ids seen before they advance the schedule."""
+    return [
+        json.loads(event["message"])
+        for event in log_events(aws, group, since_ms)
+        if "Scheduled message created" in event["message"]
+    ]
+
+
 def test_a_scheduled_message_makes_the_documented_trace(harness, aws, system, ntfy):
     # GIVEN the schedule fired once
     import httpx
 
     since_ms = int(time.time() * 1000) - 1000
+    scheduler_group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
+    earlier = {line["correlation_id"] for line in scheduled_lines(aws, scheduler_group, since_ms)}
     answer = httpx.post(
         f"{harness.endpoint}/_rez/scheduler/advance", json={"seconds": 86_400}, timeout=60
     )
     assert answer.status_code == 200, answer.text
-    scheduler_group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
 
     def created() -> dict[str, Any] | None:
-        for event in log_events(aws, scheduler_group, since_ms):
-            if "Scheduled message created" in event["message"]:
-                return json.loads(event["message"])
-        return None
+        lines = scheduled_lines(aws, scheduler_group, since_ms)
+        fresh = [line for line in lines if line["correlation_id"] not in earlier]
+        return fresh[0] if fresh else None
 
     line = wait_for(created, timeout=60)
     correlation_id = line["correlation_id"]
@@ -280,24 +293,15 @@ def test_the_legacy_x_ray_sdk_back_end_traces_the_same_scenario(harness, aws, sy
             )
         since_ms = int(time.time() * 1000) - 1000
         group = f"/aws/lambda/{FUNCTIONS['scheduler']}"
-
-        def scheduled_lines() -> list[dict[str, Any]]:
-            return [
-                json.loads(event["message"])
-                for event in log_events(aws, group, since_ms)
-                if "Scheduled message created" in event["message"]
-            ]
-
-        # an earlier test's scheduled message may log within the same second (log lines are
-        # forwarded late under load): only a message created after the advance is this test's
-        earlier = {line["correlation_id"] for line in scheduled_lines()}
+        earlier = {line["correlation_id"] for line in scheduled_lines(aws, group, since_ms)}
         answer = httpx.post(
             f"{harness.endpoint}/_rez/scheduler/advance", json={"seconds": 86_400}, timeout=60
         )
         assert answer.status_code == 200, answer.text
 
         def created() -> dict[str, Any] | None:
-            fresh = [line for line in scheduled_lines() if line["correlation_id"] not in earlier]
+            lines = scheduled_lines(aws, group, since_ms)
+            fresh = [line for line in lines if line["correlation_id"] not in earlier]
             return fresh[0] if fresh else None
 
         # every function starts cold with the X-Ray SDK after the update: generous on 2 cores
