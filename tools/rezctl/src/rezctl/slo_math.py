@@ -147,31 +147,21 @@ def latency_slo(
     budget_unit: str = "slow requests",
     source: str = "",
 ) -> SloResult:
-    """`pXX < threshold` for each `(XX, threshold)`; the tightest one sets the budget shown."""
-    parts: list[str] = []
-    chosen: tuple[float, float, float] | None = None  # (used/allowed, allowed, used)
-    met = True
-    for rank, threshold in limits:
-        value = percentile(values, rank)
-        parts.append(f"p{rank:g} {value:.0f} {unit}" if value is not None else f"p{rank:g} -")
-        allowed = len(values) * (1.0 - rank / 100.0)
-        used = float(sum(1 for v in values if v >= threshold))
-        met = met and (value is None or value < threshold)
-        pressure = used / allowed if allowed else (math.inf if used else 0.0)
-        if chosen is None or pressure > chosen[0]:
-            chosen = (pressure, allowed, used)
-    assert chosen is not None
-    objective = ", ".join(f"p{rank:g} < {threshold:g} {unit}" for rank, threshold in limits)
-    return SloResult(
-        name=name,
-        objective=f"{objective} over {_days(window)}",
-        window=window,
-        sli=", ".join(parts) if values else "no data",
-        met=met,
-        budget_allowed=chosen[1],
-        budget_used=chosen[2],
-        budget_unit=budget_unit,
+    """`pXX < threshold` for each `(XX, threshold)`; the tightest one sets the budget shown.
+
+    The raw values' percentiles and slow counts, judged as `latency_slo_from_statistics` judges
+    CloudWatch's: one rule for both sources."""
+    return latency_slo_from_statistics(
+        name,
         events=len(values),
+        percentiles={rank: percentile(values, rank) for rank, _ in limits},
+        slower={
+            threshold: float(sum(1 for v in values if v >= threshold)) for _, threshold in limits
+        },
+        limits=limits,
+        window=window,
+        unit=unit,
+        budget_unit=budget_unit,
         source=source,
     )
 
